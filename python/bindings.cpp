@@ -1,0 +1,278 @@
+// firstvalue._core: translation between Python objects and the C++ core.
+// No onboarding rule lives here; the idiomatic API is in the pure-Python
+// package next to this file.
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "firstvalue/firstvalue.hpp"
+
+namespace py = pybind11;
+namespace fv = firstvalue;
+
+namespace {
+
+using InputArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+struct ErrorClasses {
+  PyObject* base = nullptr;
+  PyObject* invalid = nullptr;
+  PyObject* not_found = nullptr;
+  PyObject* forbidden = nullptr;
+};
+ErrorClasses g_errors;
+
+PyObject* new_error_class(py::module_& m, const char* name, PyObject* bases, const char* doc) {
+  const std::string qualified = std::string("firstvalue._core.") + name;
+  PyObject* cls = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases, nullptr);
+  if (cls == nullptr) throw py::error_already_set();
+  m.add_object(name, py::reinterpret_borrow<py::object>(cls));
+  return cls;
+}
+
+void register_errors(py::module_& m) {
+  g_errors.base = new_error_class(m, "Error", PyExc_Exception,
+                                  "Base class of every firstvalue error. Attributes: code, path, detail.");
+  auto pair = [&](PyObject* other) {
+    return py::make_tuple(py::reinterpret_borrow<py::object>(g_errors.base),
+                          py::reinterpret_borrow<py::object>(other)).release().ptr();
+  };
+  g_errors.invalid = new_error_class(m, "InvalidError", pair(PyExc_ValueError),
+                                     "Bad input: malformed JSON, failed validation, bad argument.");
+  g_errors.not_found = new_error_class(m, "NotFoundError", pair(PyExc_LookupError),
+                                       "A named thing does not exist.");
+  g_errors.forbidden = new_error_class(m, "ForbiddenError", pair(PyExc_PermissionError),
+                                       "The data belongs to another organization.");
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const fv::Error& e) {
+      PyObject* cls = g_errors.base;
+      if (e.code() == fv::Errc::invalid) cls = g_errors.invalid;
+      else if (e.code() == fv::Errc::not_found) cls = g_errors.not_found;
+      else if (e.code() == fv::Errc::forbidden) cls = g_errors.forbidden;
+      py::object instance = py::reinterpret_borrow<py::object>(cls)(e.what());
+      instance.attr("code") = fv::errc_name(e.code());
+      instance.attr("path") = e.path();
+      instance.attr("detail") = e.detail();
+      PyErr_SetObject(cls, instance.ptr());
+    }
+  });
+}
+
+// Converts a mapping of name → array-like without copying float64 contiguous
+// input; the arrays stay referenced while the GIL is released.
+struct Inputs {
+  std::vector<std::string> names;
+  std::vector<InputArray> arrays;
+  std::vector<fv::Column> columns;
+};
+
+Inputs to_inputs(const py::dict& mapping) {
+  Inputs in;
+  for (auto item : mapping) {
+    const std::string name = py::cast<std::string>(py::str(item.first));
+    InputArray array = InputArray::ensure(item.second);
+    if (!array) {
+      PyErr_Clear();
+      throw fv::Error(fv::Errc::invalid, fv::join_path("inputs", name), "expected numbers");
+    }
+    if (array.ndim() != 1)
+      throw fv::Error(fv::Errc::invalid, fv::join_path("inputs", name),
+                      "expected a 1-D array, got " + std::to_string(array.ndim()) + " dimensions");
+    in.names.push_back(name);
+    in.arrays.push_back(std::move(array));
+  }
+  for (std::size_t c = 0; c < in.names.size(); ++c)
+    in.columns.push_back({in.names[c], std::span<const double>(in.arrays[c].data(),
+                                                                static_cast<std::size_t>(in.arrays[c].size()))});
+  return in;
+}
+
+template <class T>
+std::span<T> span_of(py::array_t<T>& a) {
+  return {a.mutable_data(), static_cast<std::size_t>(a.size())};
+}
+
+// An output array: a fresh one, or the caller's (reused between calls), which
+// must already have the right dtype, length and layout.
+template <class T>
+py::array_t<T> output(const py::object& given, const char* name, py::ssize_t n) {
+  if (given.is_none()) return py::array_t<T>(n);
+  if (!py::isinstance<py::array_t<T>>(given))
+    throw fv::Error(fv::Errc::invalid, fv::join_path("out", name),
+                    std::string("expected a numpy array of ") + py::str(py::dtype::of<T>()).cast<std::string>());
+  auto a = py::reinterpret_borrow<py::array_t<T>>(given);
+  if (a.ndim() != 1 || a.size() != n || !(a.flags() & py::array::c_style) || !a.writeable())
+    throw fv::Error(fv::Errc::invalid, fv::join_path("out", name),
+                    "expected a writeable contiguous 1-D array of " + std::to_string(n) + " elements");
+  return a;
+}
+
+py::tuple score(const fv::HealthModel& model, const py::dict& mapping, const py::object& previous,
+                unsigned threads, const py::object& out_arrays) {
+  Inputs in = to_inputs(mapping);
+  std::size_t n = in.arrays.empty() ? 0 : static_cast<std::size_t>(in.arrays[0].size());
+  InputArray prev;
+  fv::ScoreOptions options;
+  options.threads = threads;
+  const bool trend = !previous.is_none();
+  if (trend) {
+    prev = InputArray::ensure(previous);
+    if (!prev || prev.ndim() != 1) {
+      PyErr_Clear();
+      throw fv::Error(fv::Errc::invalid, "previous", "expected a 1-D array of numbers");
+    }
+    options.previous = std::span<const double>(prev.data(), static_cast<std::size_t>(prev.size()));
+  }
+  py::object given[6] = {py::none(), py::none(), py::none(), py::none(), py::none(), py::none()};
+  if (!out_arrays.is_none()) {
+    const auto t = py::cast<py::tuple>(out_arrays);
+    if (t.size() != 6) throw fv::Error(fv::Errc::invalid, "out", "expected the arrays of a ScoreResult");
+    for (std::size_t i = 0; i < 6; ++i) given[i] = t[i];
+  }
+  const auto count = static_cast<py::ssize_t>(n);
+  auto score_out = output<double>(given[0], "score", count);
+  auto band_out = output<std::int8_t>(given[1], "band_code", count);
+  auto coverage_out = output<double>(given[2], "coverage", count);
+  auto weakest_out = output<std::int8_t>(given[3], "weakest_code", count);
+  auto delta_out = output<double>(given[4], "delta", trend ? count : 0);
+  auto change_out = output<std::int8_t>(given[5], "band_change", trend ? count : 0);
+  fv::ScoreOutput out{span_of(score_out), span_of(band_out),  span_of(coverage_out),
+                      span_of(weakest_out), span_of(delta_out), span_of(change_out)};
+  if (!trend) out.delta = {}, out.band_change = {};
+  {
+    py::gil_scoped_release release;
+    model.score(in.columns, out, options);
+  }
+  return py::make_tuple(score_out, band_out, coverage_out, weakest_out,
+                        trend ? py::object(delta_out) : py::object(py::none()),
+                        trend ? py::object(change_out) : py::object(py::none()));
+}
+
+// Times the bare C++ call on the given inputs and outputs, inside this
+// process: the reference that benchmarks/health_vs_numpy.py interleaves with
+// Python calls to measure the binding's overhead on a noisy machine.
+std::vector<double> time_score(const fv::HealthModel& model, const py::dict& mapping, unsigned threads,
+                               const py::tuple& out_arrays, int repeat) {
+  Inputs in = to_inputs(mapping);
+  const auto count = in.arrays.empty() ? py::ssize_t{0} : in.arrays[0].size();
+  auto score_out = output<double>(out_arrays[0], "score", count);
+  auto band_out = output<std::int8_t>(out_arrays[1], "band_code", count);
+  auto coverage_out = output<double>(out_arrays[2], "coverage", count);
+  auto weakest_out = output<std::int8_t>(out_arrays[3], "weakest_code", count);
+  const fv::ScoreOutput out{span_of(score_out), span_of(band_out), span_of(coverage_out), span_of(weakest_out), {}, {}};
+  fv::ScoreOptions options;
+  options.threads = threads;
+  std::vector<double> seconds;
+  py::gil_scoped_release release;
+  for (int r = 0; r < repeat; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    model.score(in.columns, out, options);
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return seconds;
+}
+
+std::string explain(const fv::HealthModel& model, const py::dict& mapping, double previous) {
+  std::vector<std::string> names;
+  std::vector<double> values;
+  for (auto item : mapping) {
+    const std::string name = py::cast<std::string>(py::str(item.first));
+    try {
+      values.push_back(py::cast<double>(item.second));
+    } catch (const py::cast_error&) {
+      throw fv::Error(fv::Errc::invalid, fv::join_path("inputs", name), "expected a number");
+    }
+    names.push_back(name);
+  }
+  std::vector<fv::NamedValue> row;
+  for (std::size_t c = 0; c < names.size(); ++c) row.push_back({names[c], values[c]});
+  return model.explain(row, previous).to_json();
+}
+
+py::dict sample_health_portfolio(std::size_t n, std::uint64_t seed) {
+  fv::SampleHealthPortfolio p;
+  {
+    py::gil_scoped_release release;
+    p = fv::sample_health_portfolio(n, seed);
+  }
+  py::list key, name, tier, arr, archetype;
+  for (const auto& a : p.accounts) {
+    key.append(a.key);
+    name.append(a.name);
+    tier.append(a.tier);
+    arr.append(a.arr);
+    archetype.append(a.archetype);
+  }
+  py::dict inputs;
+  for (std::size_t k = 0; k < p.factor_names.size(); ++k)
+    inputs[py::str(p.factor_names[k])] = py::array_t<double>(static_cast<py::ssize_t>(n), p.inputs[k].data());
+  py::dict out;
+  out["account"] = key;
+  out["name"] = name;
+  out["tier"] = tier;
+  out["arr"] = arr;
+  out["archetype"] = archetype;
+  out["inputs"] = inputs;
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "firstvalue compiled core (use the firstvalue package, not this module)";
+  m.attr("__version__") = fv::version_string;
+  register_errors(m);
+
+  py::class_<fv::HealthModel>(m, "HealthModel")
+      .def_static("default", &fv::HealthModel::default_model)
+      .def_static("from_json", [](std::string_view text) { return fv::HealthModel::from_json(text); },
+                  py::arg("json"))
+      .def("to_json", &fv::HealthModel::to_json, py::arg("indent") = 2)
+      .def_property_readonly("name", &fv::HealthModel::name)
+      .def_property_readonly("missing_policy",
+                             [](const fv::HealthModel& model) { return std::string(fv::to_string(model.missing_policy())); })
+      .def_property_readonly("factor_names",
+                             [](const fv::HealthModel& model) {
+                               std::vector<std::string> names;
+                               for (const auto& f : model.factors()) names.push_back(f.name);
+                               return names;
+                             })
+      .def_property_readonly("weights",
+                             [](const fv::HealthModel& model) {
+                               std::vector<double> w;
+                               for (const auto& f : model.factors()) w.push_back(f.weight);
+                               return w;
+                             })
+      .def_property_readonly("band_names",
+                             [](const fv::HealthModel& model) {
+                               std::vector<std::string> names;
+                               for (const auto& b : model.bands()) names.push_back(b.name);
+                               return names;
+                             })
+      .def_property_readonly("band_colors",
+                             [](const fv::HealthModel& model) {
+                               std::vector<std::string> colors;
+                               for (const auto& b : model.bands()) colors.push_back(b.color);
+                               return colors;
+                             })
+      .def("band_of", &fv::HealthModel::band_of, py::arg("score"))
+      .def("_score", &score, py::arg("inputs"), py::arg("previous") = py::none(), py::arg("threads") = 1,
+           py::arg("out") = py::none())
+      .def("_time_score", &time_score, py::arg("inputs"), py::arg("threads"), py::arg("out"), py::arg("repeat"))
+      .def("_explain", &explain, py::arg("inputs"), py::arg("previous") = fv::kNaN)
+      .def("__eq__", [](const fv::HealthModel& a, const fv::HealthModel& b) { return a == b; })
+      .def("__repr__", [](const fv::HealthModel& model) {
+        return "<firstvalue.HealthModel \"" + model.name() + "\" with " + std::to_string(model.factors().size()) +
+               " factors>";
+      });
+
+  m.def("_sample_health_portfolio", &sample_health_portfolio, py::arg("n_accounts") = 40,
+        py::arg("seed") = 2026);
+}

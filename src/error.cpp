@@ -1,0 +1,52 @@
+#include "firstvalue/error.hpp"
+
+namespace firstvalue {
+namespace {
+
+std::string render(const std::string& path, const std::string& detail) {
+  return path.empty() ? detail : path + ": " + detail;
+}
+
+}  // namespace
+
+const char* errc_name(Errc code) noexcept {
+  switch (code) {
+    case Errc::invalid: return "invalid";
+    case Errc::not_found: return "not_found";
+    case Errc::forbidden: return "forbidden";
+    case Errc::io: return "io";
+    case Errc::buffer_too_small: return "buffer_too_small";
+    case Errc::cancelled: return "cancelled";
+    case Errc::internal: return "internal";
+  }
+  return "unknown";
+}
+
+Error::Error(Errc code, std::string path, std::string detail)
+    : std::runtime_error(render(path, detail)),
+      code_(code),
+      path_(std::move(path)),
+      detail_(std::move(detail)) {}
+
+Error Error::under(std::string_view parent) const {
+  return Error(code_, join_path(parent, path_), detail_);
+}
+
+std::string join_path(std::string_view parent, std::string_view child) {
+  if (parent.empty()) return std::string(child);
+  if (child.empty()) return std::string(parent);
+  std::string out(parent);
+  if (child.front() != '[') out += '.';
+  out += child;
+  return out;
+}
+
+std::string index_path(std::string_view parent, std::size_t index) {
+  return std::string(parent) + "[" + std::to_string(index) + "]";
+}
+
+void throw_invalid(std::string path, std::string detail) {
+  throw Error(Errc::invalid, std::move(path), std::move(detail));
+}
+
+}  // namespace firstvalue

@@ -1,0 +1,86 @@
+#include "json_reader.hpp"
+
+#include <cmath>
+
+namespace firstvalue::json_detail {
+namespace {
+
+const char* type_name(const json& v) {
+  return v.type_name();
+}
+
+}  // namespace
+
+json parse_document(std::string_view text, std::string_view what) {
+  try {
+    return json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    throw Error(Errc::invalid, "",
+                std::string(what) + " is not valid JSON (byte " + std::to_string(e.byte) +
+                    "): " + e.what());
+  }
+}
+
+ObjectReader::ObjectReader(const json& value, std::string path,
+                           std::initializer_list<std::string_view> allowed)
+    : value_(value), path_(std::move(path)) {
+  if (!value_.is_object())
+    throw_invalid(path_, std::string("expected an object, got ") + type_name(value_));
+  for (const auto& item : value_.items()) {
+    bool known = false;
+    for (std::string_view a : allowed) known = known || item.key() == a;
+    if (!known) throw_invalid(join_path(path_, item.key()), "unknown key");
+  }
+}
+
+bool ObjectReader::has(std::string_view key) const {
+  return value_.find(key) != value_.end();
+}
+
+const json& ObjectReader::required(std::string_view key) const {
+  const auto it = value_.find(key);
+  if (it == value_.end()) throw_invalid(join_path(path_, key), "is required");
+  return *it;
+}
+
+double ObjectReader::number(std::string_view key) const {
+  return as_number(required(key), field_path(key));
+}
+
+double ObjectReader::number_or(std::string_view key, double fallback) const {
+  return has(key) ? number(key) : fallback;
+}
+
+std::string ObjectReader::string(std::string_view key) const {
+  return as_string(required(key), field_path(key));
+}
+
+std::string ObjectReader::string_or(std::string_view key, std::string fallback) const {
+  return has(key) ? string(key) : std::move(fallback);
+}
+
+const json& ObjectReader::array(std::string_view key) const {
+  return as_array(required(key), field_path(key));
+}
+
+double as_number(const json& value, const std::string& path) {
+  if (!value.is_number())
+    throw_invalid(path, std::string("expected a number, got ") + type_name(value));
+  const double d = value.get<double>();
+  if (!std::isfinite(d)) throw_invalid(path, "must be finite");
+  return d;
+}
+
+std::string as_string(const json& value, const std::string& path) {
+  if (!value.is_string())
+    throw_invalid(path, std::string("expected a string, got ") + type_name(value));
+  return value.get<std::string>();
+}
+
+const json& as_array(const json& value, const std::string& path) {
+  if (!value.is_array())
+    throw_invalid(path, std::string("expected an array, got ") + type_name(value));
+  return value;
+}
+
+}  // namespace firstvalue::json_detail

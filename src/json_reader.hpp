@@ -1,0 +1,45 @@
+#pragma once
+// Strict reading of JSON documents: every key must be known, every value must
+// have the expected type, and every complaint carries the field path.
+
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "firstvalue/error.hpp"
+
+namespace firstvalue::json_detail {
+
+using nlohmann::json;
+
+// Parses a whole document; syntax errors report the byte offset.
+json parse_document(std::string_view text, std::string_view what);
+
+// Reads one JSON object. Construction rejects any key outside `allowed`, so a
+// typo (`wieght`) is reported as itself rather than as a missing field.
+class ObjectReader {
+ public:
+  ObjectReader(const json& value, std::string path, std::initializer_list<std::string_view> allowed);
+
+  const std::string& path() const noexcept { return path_; }
+  std::string field_path(std::string_view key) const { return join_path(path_, key); }
+  bool has(std::string_view key) const;
+
+  const json& required(std::string_view key) const;
+  double number(std::string_view key) const;
+  double number_or(std::string_view key, double fallback) const;
+  std::string string(std::string_view key) const;
+  std::string string_or(std::string_view key, std::string fallback) const;
+  const json& array(std::string_view key) const;
+
+ private:
+  const json& value_;
+  std::string path_;
+};
+
+double as_number(const json& value, const std::string& path);
+std::string as_string(const json& value, const std::string& path);
+const json& as_array(const json& value, const std::string& path);
+
+}  // namespace firstvalue::json_detail
