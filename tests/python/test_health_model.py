@@ -208,3 +208,35 @@ def test_out_of_the_wrong_shape_is_rejected_without_writing():
     np.testing.assert_array_equal(with_trend.delta, with_trend.score)
     with pytest.raises(fv.InvalidError, match=r"^out\.band_code: expected a numpy array of int8"):
         m.score(_inputs(8), out=fv.ScoreResult(np.zeros(8), np.zeros(8), np.zeros(8), np.zeros(8), None, None))
+
+
+def test_gil_is_released_while_scoring():
+    """With a 10 s switch interval, another Python thread can run during the call only
+    if the extension releases the GIL: otherwise it waits until scoring is over."""
+    import sys
+    import threading
+    import time
+
+    inputs = _inputs(5_000_000, seed=5)
+    model = fv.HealthModel.default()
+    started, done = threading.Event(), threading.Event()
+
+    def work():
+        started.set()
+        model.score(inputs)
+        done.set()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(10.0)
+    try:
+        worker = threading.Thread(target=work)
+        worker.start()
+        started.wait()
+        time.sleep(0.005)  # lets the worker reach the C++ call
+        ran_during_call = 0
+        while not done.is_set() and ran_during_call < 1000:
+            ran_during_call += 1
+        worker.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert ran_during_call == 1000
