@@ -130,6 +130,105 @@ FV_API fv_status fv_health_model_explain(const fv_health_model* model, const cha
                                          const double* values, size_t n_values,
                                          double previous_score, fv_buf* out);
 
+/* ---- dates and calendars ------------------------------------------------ */
+
+/* Dates are int32 days since 1970-01-01; FV_NO_DAY marks "none". */
+#define FV_NO_DAY INT32_MIN
+
+typedef struct fv_calendar fv_calendar;
+
+/* Monday to Friday, no holidays. The caller owns *out (fv_calendar_free). */
+FV_API fv_status fv_calendar_default(fv_calendar** out);
+/* {"weekend": ["sat", "sun"], "holidays": ["2026-12-25", ...]}, both optional. */
+FV_API fv_status fv_calendar_from_json(const char* json, size_t json_len, fv_calendar** out);
+FV_API fv_status fv_calendar_to_json(const fv_calendar* calendar, fv_buf* out);
+FV_API void fv_calendar_free(fv_calendar* calendar);
+FV_API fv_status fv_calendar_is_business_day(const fv_calendar* calendar, int32_t day, int* out);
+/* The n-th business day after `day` (before, for n < 0). */
+FV_API fv_status fv_calendar_add_business_days(const fv_calendar* calendar, int32_t day, int32_t n, int32_t* out);
+/* Business days in (a, b] for b >= a, minus those in [b, a) for b < a. */
+FV_API fv_status fv_calendar_business_days_between(const fv_calendar* calendar, int32_t a, int32_t b, int32_t* out);
+FV_API fv_status fv_calendar_roll_forward(const fv_calendar* calendar, int32_t day, int32_t* out);
+/* "YYYY-MM-DD" to a day; FV_E_INVALID when malformed. */
+FV_API fv_status fv_date_parse(const char* text, size_t text_len, int32_t* out);
+
+/* ---- conditions and criteria ---------------------------------------------- */
+
+/* Checks that an expression of the condition language parses; on failure
+ * fv_last_error() gives the column ("column 7: expected a value ..."). */
+FV_API fv_status fv_expr_check(const char* source, size_t source_len);
+
+/* ---- templates and plans ---------------------------------------------------- */
+
+typedef struct fv_template_set fv_template_set;
+
+/* The seeds' five phases in enterprise, mid-market and SMB flavours. */
+FV_API fv_status fv_template_set_default(fv_template_set** out);
+/* {"fallback": "smb", "templates": [...]}; errors name the path
+ * ("templates[0].phases[2].milestones[0].depends_on[1]: unknown milestone ..."). */
+FV_API fv_status fv_template_set_from_json(const char* json, size_t json_len, fv_template_set** out);
+FV_API fv_status fv_template_set_to_json(const fv_template_set* set, fv_buf* out);
+FV_API void fv_template_set_free(fv_template_set* set);
+
+/* A template set compiled against a calendar. `calendar` may be NULL (Monday
+ * to Friday); `policy_json` may be NULL or {"due_soon_days": 3, "stuck_days":
+ * 10, "goals": {"at_risk_ratio": 0.8, "grace_days": 14}}. The scheduler copies
+ * what it needs: the set and calendar may be freed afterwards. */
+typedef struct fv_scheduler fv_scheduler;
+FV_API fv_status fv_scheduler_new(const fv_template_set* set, const fv_calendar* calendar, const char* policy_json,
+                                  size_t policy_len, fv_scheduler** out);
+FV_API void fv_scheduler_free(fv_scheduler* scheduler);
+
+/* Schedules and evaluates every account of `accounts_json` (a JSON array of
+ * account documents, see AccountPlan in schedule.hpp) as of `as_of`. On
+ * failure nothing is allocated and fv_last_error() names the account and
+ * field ("accounts[3].progress.kickof: unknown task or milestone ..."). */
+typedef struct fv_plan_results fv_plan_results;
+FV_API fv_status fv_scheduler_evaluate(const fv_scheduler* scheduler, const char* accounts_json, size_t json_len,
+                                       int32_t as_of, unsigned threads, fv_plan_results** out);
+FV_API void fv_plan_results_free(fv_plan_results* results);
+/* Every report as a JSON array, in account order. */
+FV_API fv_status fv_plan_results_to_json(const fv_plan_results* results, fv_buf* out);
+FV_API fv_status fv_plan_results_account_count(const fv_plan_results* results, size_t* out);
+
+/* Plan-level columns, one slot per account; any pointer may be NULL.
+ * status: FV_PLAN_ON_TRACK, FV_PLAN_BEHIND or FV_PLAN_STUCK. */
+enum { FV_PLAN_ON_TRACK = 0, FV_PLAN_BEHIND = 1, FV_PLAN_STUCK = 2 };
+FV_API fv_status fv_plan_results_plans(const fv_plan_results* results, size_t n_accounts, int8_t* status,
+                                       double* percent_done, int32_t* planned_finish, int32_t* forecast_finish,
+                                       uint8_t* concluded);
+
+/* Task and milestone rows. `milestones_only` selects milestones (1) or every
+ * task and milestone (0). Columns are caller-allocated with n_rows slots
+ * (from fv_plan_results_node_count); any pointer may be NULL. Dates are days,
+ * FV_NO_DAY where none. */
+enum {
+  FV_NODE_DONE = 0, FV_NODE_ON_TIME = 1, FV_NODE_DUE_SOON = 2, FV_NODE_OVERDUE = 3,
+  FV_NODE_SLIPPED = 4, FV_NODE_SKIPPED = 5, FV_NODE_NOT_APPLICABLE = 6
+};
+enum { FV_COMPLETION_OPEN = 0, FV_COMPLETION_DECLARED = 1, FV_COMPLETION_TASKS = 2, FV_COMPLETION_DETECTED = 3 };
+FV_API fv_status fv_plan_results_node_count(const fv_plan_results* results, int milestones_only, size_t* out);
+FV_API fv_status fv_plan_results_nodes(const fv_plan_results* results, int milestones_only, size_t n_rows,
+                                       int32_t* account, int32_t* planned_start, int32_t* planned_due,
+                                       int32_t* due, int32_t* forecast, int32_t* done, int8_t* status,
+                                       int8_t* completion, int32_t* slip_count, int32_t* slip_days,
+                                       uint8_t* critical, uint8_t* active);
+/* Text of one row, with the two-call protocol. */
+enum { FV_NODE_ID = 0, FV_NODE_NAME = 1, FV_NODE_KIND = 2, FV_NODE_PHASE = 3, FV_NODE_MILESTONE = 4, FV_NODE_ROLE = 5 };
+FV_API fv_status fv_plan_results_node_text(const fv_plan_results* results, int milestones_only, size_t row,
+                                           int field, char* buffer, size_t buffer_len, size_t* out_len);
+/* Names of the status codes above ("overdue", "stuck", ...); *out is a static string. */
+FV_API fv_status fv_node_status_name(int status, const char** out);
+FV_API fv_status fv_plan_status_name(int status, const char** out);
+
+/* ---- success plans and handoff records -------------------------------------- */
+
+/* {"goals": [...]} evaluated as of a day: a JSON array of goal reports
+ * (progress, projected value at the due day, status). */
+FV_API fv_status fv_success_plan_evaluate(const char* json, size_t json_len, int32_t as_of, fv_buf* out);
+/* A handoff record's completeness and each missing item, as JSON. */
+FV_API fv_status fv_handoff_assess(const char* json, size_t json_len, fv_buf* out);
+
 #ifdef __cplusplus
 }
 #endif

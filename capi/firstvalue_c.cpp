@@ -9,8 +9,13 @@
 #include <vector>
 
 #include "firstvalue.h"
+#include "firstvalue/calendar.hpp"
 #include "firstvalue/error.hpp"
+#include "firstvalue/expr.hpp"
+#include "firstvalue/handoff.hpp"
 #include "firstvalue/health.hpp"
+#include "firstvalue/schedule.hpp"
+#include "firstvalue/success_plan.hpp"
 #include "firstvalue/version.hpp"
 
 namespace fv = firstvalue;
@@ -30,6 +35,27 @@ static_assert(static_cast<int>(fv::Errc::invalid) == FV_E_INVALID &&
 struct fv_health_model {
   fv::HealthModel model;
 };
+struct fv_calendar {
+  fv::Calendar calendar;
+};
+struct fv_template_set {
+  fv::TemplateSet set;
+};
+struct fv_scheduler {
+  fv::Scheduler scheduler;
+};
+struct fv_plan_results {
+  std::vector<fv::PlanReport> reports;
+  fv::NodeTable milestones;  // built once, on evaluation
+  fv::NodeTable nodes;
+
+  const fv::NodeTable& table(int milestones_only) const { return milestones_only ? milestones : nodes; }
+};
+
+static_assert(static_cast<int>(fv::PlanStatus::stuck) == FV_PLAN_STUCK &&
+                  static_cast<int>(fv::Status::not_applicable) == FV_NODE_NOT_APPLICABLE &&
+                  static_cast<int>(fv::Completion::detected) == FV_COMPLETION_DETECTED && fv::kNoDay == FV_NO_DAY,
+              "C enums must match the core's");
 
 namespace {
 
@@ -92,6 +118,23 @@ void to_caller_buffer(std::string_view text, char* buffer, size_t buffer_len, si
 template <class T>
 std::span<T> optional_span(T* p, size_t n) {
   return p == nullptr ? std::span<T>() : std::span<T>(p, n);
+}
+
+std::string_view text_of(const char* p, size_t len, const char* name) {
+  if (len > 0) require(p, name);
+  return std::string_view(p ? p : "", len);
+}
+
+template <class T, class U>
+void copy_column(const std::vector<U>& from, T* to) {
+  if (to == nullptr) return;
+  for (size_t i = 0; i < from.size(); ++i) to[i] = static_cast<T>(from[i]);
+}
+
+void check_rows(size_t given, size_t actual, const char* what) {
+  if (given != actual)
+    throw fv::Error(fv::Errc::invalid, "n_rows",
+                    "has " + std::to_string(given) + " for " + std::to_string(actual) + " " + what);
 }
 
 }  // namespace
@@ -236,6 +279,259 @@ fv_status fv_health_model_explain(const fv_health_model* model, const char* cons
       row[c] = {names[c], values[c]};
     }
     to_buf(m.explain(row, previous_score).to_json(), out);
+  });
+}
+
+// ---- calendars -------------------------------------------------------------
+
+fv_status fv_calendar_default(fv_calendar** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = new fv_calendar{fv::Calendar()};
+  });
+}
+
+fv_status fv_calendar_from_json(const char* json, size_t json_len, fv_calendar** out) {
+  return guard([&] {
+    require(out, "out");
+    auto c = fv::Calendar::from_json(text_of(json, json_len, "json"));
+    *out = new fv_calendar{std::move(c)};
+  });
+}
+
+fv_status fv_calendar_to_json(const fv_calendar* calendar, fv_buf* out) {
+  return guard([&] {
+    require(calendar, "calendar");
+    require(out, "out");
+    to_buf(calendar->calendar.to_json(), out);
+  });
+}
+
+void fv_calendar_free(fv_calendar* calendar) { delete calendar; }
+
+fv_status fv_calendar_is_business_day(const fv_calendar* calendar, int32_t day, int* out) {
+  return guard([&] {
+    require(calendar, "calendar");
+    require(out, "out");
+    *out = calendar->calendar.is_business_day(day) ? 1 : 0;
+  });
+}
+
+fv_status fv_calendar_add_business_days(const fv_calendar* calendar, int32_t day, int32_t n, int32_t* out) {
+  return guard([&] {
+    require(calendar, "calendar");
+    require(out, "out");
+    *out = calendar->calendar.add_business_days(day, n);
+  });
+}
+
+fv_status fv_calendar_business_days_between(const fv_calendar* calendar, int32_t a, int32_t b, int32_t* out) {
+  return guard([&] {
+    require(calendar, "calendar");
+    require(out, "out");
+    *out = calendar->calendar.business_days_between(a, b);
+  });
+}
+
+fv_status fv_calendar_roll_forward(const fv_calendar* calendar, int32_t day, int32_t* out) {
+  return guard([&] {
+    require(calendar, "calendar");
+    require(out, "out");
+    *out = calendar->calendar.roll_forward(day);
+  });
+}
+
+fv_status fv_date_parse(const char* text, size_t text_len, int32_t* out) {
+  return guard([&] {
+    require(out, "out");
+    const std::string_view t = text_of(text, text_len, "text");
+    const auto d = fv::parse_date(t);
+    if (!d) throw fv::Error(fv::Errc::invalid, "text", "not a date \"" + std::string(t) + "\" (expected YYYY-MM-DD)");
+    *out = *d;
+  });
+}
+
+fv_status fv_expr_check(const char* source, size_t source_len) {
+  return guard([&] { (void)fv::Expr::parse(text_of(source, source_len, "source")); });
+}
+
+// ---- templates and plans ------------------------------------------------------
+
+fv_status fv_template_set_default(fv_template_set** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = new fv_template_set{fv::TemplateSet::default_set()};
+  });
+}
+
+fv_status fv_template_set_from_json(const char* json, size_t json_len, fv_template_set** out) {
+  return guard([&] {
+    require(out, "out");
+    auto set = fv::TemplateSet::from_json(text_of(json, json_len, "json"));
+    *out = new fv_template_set{std::move(set)};
+  });
+}
+
+fv_status fv_template_set_to_json(const fv_template_set* set, fv_buf* out) {
+  return guard([&] {
+    require(set, "set");
+    require(out, "out");
+    to_buf(set->set.to_json(), out);
+  });
+}
+
+void fv_template_set_free(fv_template_set* set) { delete set; }
+
+fv_status fv_scheduler_new(const fv_template_set* set, const fv_calendar* calendar, const char* policy_json,
+                           size_t policy_len, fv_scheduler** out) {
+  return guard([&] {
+    require(set, "set");
+    require(out, "out");
+    const fv::PlanPolicy policy =
+        policy_json == nullptr ? fv::PlanPolicy{} : fv::PlanPolicy::from_json(text_of(policy_json, policy_len, "policy_json"));
+    fv::Scheduler scheduler(set->set, calendar ? calendar->calendar : fv::Calendar(), policy);
+    *out = new fv_scheduler{std::move(scheduler)};
+  });
+}
+
+void fv_scheduler_free(fv_scheduler* scheduler) { delete scheduler; }
+
+fv_status fv_scheduler_evaluate(const fv_scheduler* scheduler, const char* accounts_json, size_t json_len,
+                                int32_t as_of, unsigned threads, fv_plan_results** out) {
+  return guard([&] {
+    require(scheduler, "scheduler");
+    require(out, "out");
+    const auto accounts = fv::AccountPlan::list_from_json(text_of(accounts_json, json_len, "accounts_json"));
+    auto results = std::make_unique<fv_plan_results>();
+    results->reports = scheduler->scheduler.evaluate(accounts, as_of, threads);
+    results->milestones = fv::node_table(results->reports, true);
+    results->nodes = fv::node_table(results->reports, false);
+    *out = results.release();
+  });
+}
+
+void fv_plan_results_free(fv_plan_results* results) { delete results; }
+
+fv_status fv_plan_results_to_json(const fv_plan_results* results, fv_buf* out) {
+  return guard([&] {
+    require(results, "results");
+    require(out, "out");
+    std::string text = "[";
+    for (size_t i = 0; i < results->reports.size(); ++i) text += (i ? "," : "") + results->reports[i].to_json(-1);
+    to_buf(text + "]", out);
+  });
+}
+
+fv_status fv_plan_results_account_count(const fv_plan_results* results, size_t* out) {
+  return guard([&] {
+    require(results, "results");
+    require(out, "out");
+    *out = results->reports.size();
+  });
+}
+
+fv_status fv_plan_results_plans(const fv_plan_results* results, size_t n_accounts, int8_t* status,
+                                double* percent_done, int32_t* planned_finish, int32_t* forecast_finish,
+                                uint8_t* concluded) {
+  return guard([&] {
+    require(results, "results");
+    if (n_accounts != results->reports.size())
+      throw fv::Error(fv::Errc::invalid, "n_accounts",
+                      "has " + std::to_string(n_accounts) + " for " + std::to_string(results->reports.size()) + " accounts");
+    for (size_t i = 0; i < n_accounts; ++i) {
+      const fv::PlanReport& r = results->reports[i];
+      if (status) status[i] = static_cast<int8_t>(r.status);
+      if (percent_done) percent_done[i] = r.percent_done;
+      if (planned_finish) planned_finish[i] = r.planned_finish;
+      if (forecast_finish) forecast_finish[i] = r.forecast_finish;
+      if (concluded) concluded[i] = r.concluded ? 1 : 0;
+    }
+  });
+}
+
+fv_status fv_plan_results_node_count(const fv_plan_results* results, int milestones_only, size_t* out) {
+  return guard([&] {
+    require(results, "results");
+    require(out, "out");
+    *out = results->table(milestones_only).size();
+  });
+}
+
+fv_status fv_plan_results_nodes(const fv_plan_results* results, int milestones_only, size_t n_rows,
+                                int32_t* account, int32_t* planned_start, int32_t* planned_due, int32_t* due,
+                                int32_t* forecast, int32_t* done, int8_t* status, int8_t* completion,
+                                int32_t* slip_count, int32_t* slip_days, uint8_t* critical, uint8_t* active) {
+  return guard([&] {
+    require(results, "results");
+    const fv::NodeTable& t = results->table(milestones_only);
+    check_rows(n_rows, t.size(), milestones_only ? "milestones" : "tasks and milestones");
+    copy_column(t.account, account);
+    copy_column(t.planned_start, planned_start);
+    copy_column(t.planned_due, planned_due);
+    copy_column(t.due, due);
+    copy_column(t.forecast, forecast);
+    copy_column(t.done, done);
+    copy_column(t.status, status);
+    copy_column(t.completion, completion);
+    copy_column(t.slip_count, slip_count);
+    copy_column(t.slip_days, slip_days);
+    copy_column(t.critical, critical);
+    copy_column(t.active, active);
+  });
+}
+
+fv_status fv_plan_results_node_text(const fv_plan_results* results, int milestones_only, size_t row, int field,
+                                    char* buffer, size_t buffer_len, size_t* out_len) {
+  return guard([&] {
+    require(results, "results");
+    const fv::NodeTable& t = results->table(milestones_only);
+    if (row >= t.size())
+      throw fv::Error(fv::Errc::not_found, "row", "no row " + std::to_string(row) + " (there are " + std::to_string(t.size()) + ")");
+    const std::vector<std::string>* column = nullptr;
+    switch (field) {
+      case FV_NODE_ID: column = &t.id; break;
+      case FV_NODE_NAME: column = &t.name; break;
+      case FV_NODE_KIND: column = &t.kind; break;
+      case FV_NODE_PHASE: column = &t.phase; break;
+      case FV_NODE_MILESTONE: column = &t.milestone; break;
+      case FV_NODE_ROLE: column = &t.role; break;
+      default: throw fv::Error(fv::Errc::invalid, "field", "unknown field " + std::to_string(field));
+    }
+    to_caller_buffer((*column)[row], buffer, buffer_len, out_len);
+  });
+}
+
+fv_status fv_node_status_name(int status, const char** out) {
+  return guard([&] {
+    require(out, "out");
+    if (status < FV_NODE_DONE || status > FV_NODE_NOT_APPLICABLE)
+      throw fv::Error(fv::Errc::invalid, "status", "unknown status " + std::to_string(status));
+    *out = fv::to_string(static_cast<fv::Status>(status)).data();
+  });
+}
+
+fv_status fv_plan_status_name(int status, const char** out) {
+  return guard([&] {
+    require(out, "out");
+    if (status < FV_PLAN_ON_TRACK || status > FV_PLAN_STUCK)
+      throw fv::Error(fv::Errc::invalid, "status", "unknown status " + std::to_string(status));
+    *out = fv::to_string(static_cast<fv::PlanStatus>(status)).data();
+  });
+}
+
+fv_status fv_success_plan_evaluate(const char* json, size_t json_len, int32_t as_of, fv_buf* out) {
+  return guard([&] {
+    require(out, "out");
+    const auto plan = fv::SuccessPlan::from_json(text_of(json, json_len, "json"));
+    to_buf(fv::goal_reports_to_json(plan.evaluate(as_of)), out);
+  });
+}
+
+fv_status fv_handoff_assess(const char* json, size_t json_len, fv_buf* out) {
+  return guard([&] {
+    require(out, "out");
+    const auto record = fv::HandoffRecord::from_json(text_of(json, json_len, "json"));
+    to_buf(record.assess().to_json(), out);
   });
 }
 

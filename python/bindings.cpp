@@ -196,6 +196,111 @@ std::string explain(const fv::HealthModel& model, const py::dict& mapping, doubl
   return model.explain(row, previous).to_json();
 }
 
+// ---- plans ---------------------------------------------------------------------
+
+using DayArray = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>;
+
+DayArray days_in(const py::object& obj, const char* name) {
+  DayArray a = DayArray::ensure(obj);
+  if (!a) {
+    PyErr_Clear();
+    throw fv::Error(fv::Errc::invalid, name, "expected whole day numbers");
+  }
+  return a;
+}
+
+// Applies `f` element-wise over broadcast-free 1-D inputs (equal sizes, or a scalar second operand).
+template <class F>
+py::array_t<std::int32_t> map_days(const py::object& first, const py::object& second, F f) {
+  DayArray a = days_in(first, "days");
+  DayArray b = days_in(second, "n");
+  if (b.size() != 1 && b.size() != a.size())
+    throw fv::Error(fv::Errc::invalid, "n", "has " + std::to_string(b.size()) + " values for " + std::to_string(a.size()) + " days");
+  py::array_t<std::int32_t> out(a.size());
+  const std::int32_t* pa = a.data();
+  const std::int32_t* pb = b.data();
+  std::int32_t* po = out.mutable_data();
+  const bool scalar = b.size() == 1;
+  const auto n = static_cast<std::size_t>(a.size());
+  {
+    py::gil_scoped_release release;
+    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[scalar ? 0 : i]);
+  }
+  return out;
+}
+
+template <class T>
+py::array_t<T> to_numpy(const std::vector<T>& v) {
+  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+py::dict node_columns(const fv::NodeTable& t) {
+  py::dict d;
+  d["account"] = to_numpy(t.account);
+  d["id"] = t.id;
+  d["name"] = t.name;
+  d["kind"] = t.kind;
+  d["phase"] = t.phase;
+  d["milestone"] = t.milestone;
+  d["role"] = t.role;
+  d["is_milestone"] = to_numpy(t.is_milestone);
+  d["active"] = to_numpy(t.active);
+  d["critical"] = to_numpy(t.critical);
+  d["customer_owned"] = to_numpy(t.customer_owned);
+  d["planned_start"] = to_numpy(t.planned_start);
+  d["planned_due"] = to_numpy(t.planned_due);
+  d["due"] = to_numpy(t.due);
+  d["forecast"] = to_numpy(t.forecast);
+  d["done"] = to_numpy(t.done);
+  d["status"] = to_numpy(t.status);
+  d["completion"] = to_numpy(t.completion);
+  d["slip_count"] = to_numpy(t.slip_count);
+  d["slip_days"] = to_numpy(t.slip_days);
+  return d;
+}
+
+struct PlanResults {
+  std::vector<fv::PlanReport> reports;
+};
+
+py::dict plan_columns(const PlanResults& r) {
+  std::vector<std::int8_t> status;
+  std::vector<double> percent;
+  std::vector<std::int32_t> planned, forecast, start;
+  std::vector<std::uint8_t> concluded;
+  py::list account, template_id, selection, reason;
+  for (const auto& p : r.reports) {
+    status.push_back(static_cast<std::int8_t>(p.status));
+    percent.push_back(p.percent_done);
+    planned.push_back(p.planned_finish);
+    forecast.push_back(p.forecast_finish);
+    start.push_back(p.start);
+    concluded.push_back(p.concluded ? 1 : 0);
+    account.append(p.account);
+    template_id.append(p.template_id);
+    selection.append(p.selection);
+    reason.append(p.reason);
+  }
+  py::dict d;
+  d["account"] = account;
+  d["template"] = template_id;
+  d["selection"] = selection;
+  d["start"] = to_numpy(start);
+  d["status"] = to_numpy(status);
+  d["reason"] = reason;
+  d["percent_done"] = to_numpy(percent);
+  d["planned_finish"] = to_numpy(planned);
+  d["forecast_finish"] = to_numpy(forecast);
+  d["concluded"] = to_numpy(concluded);
+  return d;
+}
+
+std::vector<std::string> enum_names(int count, std::string_view (*name)(int)) {
+  std::vector<std::string> out;
+  for (int i = 0; i < count; ++i) out.emplace_back(name(i));
+  return out;
+}
+
 py::dict sample_health_portfolio(std::size_t n, std::uint64_t seed) {
   fv::SampleHealthPortfolio p;
   {
@@ -272,6 +377,109 @@ PYBIND11_MODULE(_core, m) {
         return "<firstvalue.HealthModel \"" + model.name() + "\" with " + std::to_string(model.factors().size()) +
                " factors>";
       });
+
+  py::class_<fv::Calendar>(m, "Calendar")
+      .def_static("from_json", [](std::string_view text) { return fv::Calendar::from_json(text); }, py::arg("json"))
+      .def("to_json", &fv::Calendar::to_json, py::arg("indent") = 2)
+      .def("is_business_day",
+           [](const fv::Calendar& c, const py::object& days) {
+             return map_days(days, py::int_(0), [&](std::int32_t d, std::int32_t) { return c.is_business_day(d) ? 1 : 0; });
+           })
+      .def("add_business_days",
+           [](const fv::Calendar& c, const py::object& days, const py::object& n) {
+             return map_days(days, n, [&](std::int32_t d, std::int32_t k) { return c.add_business_days(d, k); });
+           })
+      .def("business_days_between",
+           [](const fv::Calendar& c, const py::object& a, const py::object& b) {
+             return map_days(a, b, [&](std::int32_t x, std::int32_t y) { return c.business_days_between(x, y); });
+           })
+      .def("roll_forward",
+           [](const fv::Calendar& c, const py::object& days) {
+             return map_days(days, py::int_(0), [&](std::int32_t d, std::int32_t) { return c.roll_forward(d); });
+           })
+      .def("__eq__", [](const fv::Calendar& a, const fv::Calendar& b) { return a == b; });
+
+  py::class_<fv::TemplateSet>(m, "TemplateSet")
+      .def_static("default", &fv::TemplateSet::default_set)
+      .def_static("from_json", [](std::string_view text) { return fv::TemplateSet::from_json(text); }, py::arg("json"))
+      .def("to_json", &fv::TemplateSet::to_json, py::arg("indent") = 2)
+      .def_property_readonly("fallback", &fv::TemplateSet::fallback)
+      .def_property_readonly("template_ids",
+                             [](const fv::TemplateSet& set) {
+                               std::vector<std::string> ids;
+                               for (const auto& t : set.templates()) ids.push_back(t.id);
+                               return ids;
+                             })
+      .def("template_json",
+           [](const fv::TemplateSet& set, std::string_view id) {
+             const fv::Template* t = set.find(id);
+             if (!t) throw fv::Error(fv::Errc::not_found, "id", "no template \"" + std::string(id) + "\"");
+             return t->to_json();
+           })
+      .def("select", [](const fv::TemplateSet& set, std::string_view attributes_json) {
+        // Attributes travel as a one-account document so the core parses them.
+        const std::string doc = std::string(R"({"account":"_","start":0,"attributes":)") + std::string(attributes_json) + "}";
+        const auto account = fv::AccountPlan::from_json(doc);
+        const auto s = set.select(account.attributes);
+        return py::make_tuple(set.templates()[s.index].id, s.reason);
+      });
+
+  m.def("_template_check", [](std::string_view text) {
+    const auto t = fv::Template::from_json(text);
+    return py::make_tuple(t.to_json(), t.variables());
+  });
+  m.def("_expr_check", [](std::string_view source) { return fv::Expr::parse(source).variables(); });
+
+  py::class_<PlanResults>(m, "PlanResults")
+      .def("__len__", [](const PlanResults& r) { return r.reports.size(); })
+      .def("report_json", [](const PlanResults& r, std::size_t i) {
+        if (i >= r.reports.size()) throw fv::Error(fv::Errc::not_found, "index", "no account " + std::to_string(i));
+        return r.reports[i].to_json();
+      })
+      .def("nodes", [](const PlanResults& r, bool milestones_only) { return node_columns(fv::node_table(r.reports, milestones_only)); })
+      .def("plans", &plan_columns)
+      .def("goals", [](const PlanResults& r) {
+        py::list rows;
+        for (std::size_t i = 0; i < r.reports.size(); ++i)
+          for (const auto& g : r.reports[i].goals) rows.append(py::make_tuple(i, g.to_json(-1)));
+        return rows;
+      })
+      .def("handoffs", [](const PlanResults& r) {
+        py::list rows;
+        for (std::size_t i = 0; i < r.reports.size(); ++i)
+          if (r.reports[i].handoff) rows.append(py::make_tuple(i, r.reports[i].handoff->to_json(-1)));
+        return rows;
+      });
+
+  py::class_<fv::Scheduler>(m, "Scheduler")
+      .def(py::init([](const fv::TemplateSet& set, const fv::Calendar& calendar, const std::string& policy_json) {
+             return fv::Scheduler(set, calendar, policy_json.empty() ? fv::PlanPolicy{} : fv::PlanPolicy::from_json(policy_json));
+           }),
+           py::arg("templates"), py::arg("calendar"), py::arg("policy_json") = "")
+      .def("evaluate", [](const fv::Scheduler& s, std::string_view accounts_json, std::int32_t as_of, unsigned threads) {
+        PlanResults r;
+        {
+          py::gil_scoped_release release;
+          const auto accounts = fv::AccountPlan::list_from_json(accounts_json);
+          r.reports = s.evaluate(accounts, as_of, threads);
+        }
+        return r;
+      }, py::arg("accounts_json"), py::arg("as_of"), py::arg("threads") = 1);
+
+  m.attr("NODE_STATUS") = enum_names(7, [](int i) { return fv::to_string(static_cast<fv::Status>(i)); });
+  m.attr("PLAN_STATUS") = enum_names(3, [](int i) { return fv::to_string(static_cast<fv::PlanStatus>(i)); });
+  m.attr("COMPLETION") = enum_names(4, [](int i) { return fv::to_string(static_cast<fv::Completion>(i)); });
+  m.attr("NO_DAY") = fv::kNoDay;
+
+  m.def("_evaluate_goals", [](std::string_view text, std::int32_t as_of) {
+    return fv::goal_reports_to_json(fv::SuccessPlan::from_json(text).evaluate(as_of));
+  });
+  m.def("_assess_handoff", [](std::string_view text) { return fv::HandoffRecord::from_json(text).assess().to_json(); });
+  m.def("_parse_date", [](std::string_view text) {
+    const auto d = fv::parse_date(text);
+    if (!d) throw fv::Error(fv::Errc::invalid, "", "not a date \"" + std::string(text) + "\" (expected YYYY-MM-DD)");
+    return *d;
+  });
 
   m.def("_sample_health_portfolio", &sample_health_portfolio, py::arg("n_accounts") = 40,
         py::arg("seed") = 2026);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "firstvalue/calendar.hpp"
+
 namespace firstvalue::json_detail {
 namespace {
 
@@ -69,6 +71,25 @@ double as_number(const json& value, const std::string& path) {
   const double d = value.get<double>();
   if (!std::isfinite(d)) throw_invalid(path, "must be finite");
   return d;
+}
+
+std::int32_t as_date(const json& value, const std::string& path) {
+  constexpr std::int64_t kLast = 47482;  // 2099-12-31
+  if (value.is_string()) {
+    const auto text = value.get<std::string>();
+    const auto day = parse_date(text);
+    if (!day) throw_invalid(path, "not a date \"" + text + "\" (expected YYYY-MM-DD)");
+    if (*day < 0 || *day > kLast) throw_invalid(path, "date " + text + " is outside 1970-2100");
+    return *day;
+  }
+  if (value.is_number_integer()) {
+    const bool fits = value.is_number_unsigned() ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kLast)
+                                                 : value.get<std::int64_t>() >= 0 && value.get<std::int64_t>() <= kLast;
+    if (!fits) throw_invalid(path, "day " + value.dump() + " is outside 1970-2100");
+    return static_cast<std::int32_t>(value.get<std::int64_t>());
+  }
+  throw_invalid(path, std::string("expected a date (\"YYYY-MM-DD\" or a whole day number), got ") +
+                          (value.is_number() ? "a fractional number" : value.type_name()));
 }
 
 std::string as_string(const json& value, const std::string& path) {

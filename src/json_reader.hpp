@@ -39,6 +39,10 @@ class ObjectReader {
 };
 
 double as_number(const json& value, const std::string& path);
+// A date: "YYYY-MM-DD", or a whole number of days since 1970-01-01. Anything
+// before 1970 or after 2100 is a unit mistake (seconds, milliseconds), not an
+// onboarding date, and is rejected.
+std::int32_t as_date(const json& value, const std::string& path);
 std::string as_string(const json& value, const std::string& path);
 const json& as_array(const json& value, const std::string& path);
 

@@ -1,8 +1,14 @@
 #pragma once
 // Everything in one include, for consumers that prefer it.
 
+#include "firstvalue/calendar.hpp"
 #include "firstvalue/error.hpp"
+#include "firstvalue/expr.hpp"
+#include "firstvalue/handoff.hpp"
 #include "firstvalue/health.hpp"
+#include "firstvalue/plan.hpp"
 #include "firstvalue/random.hpp"
 #include "firstvalue/sample_portfolio.hpp"
+#include "firstvalue/schedule.hpp"
+#include "firstvalue/success_plan.hpp"
 #include "firstvalue/version.hpp"

@@ -258,7 +258,105 @@ static void run_conventions(void) {
   fv_health_model_free(model);
 }
 
+static int32_t day_of(const char* text) {
+  int32_t d = 0;
+  if (fv_date_parse(text, strlen(text), &d) != FV_OK) {
+    fprintf(stderr, "bad date %s\n", text);
+    exit(2);
+  }
+  return d;
+}
+
+/* The business-days case of tests/data/schedule_cases.json, through typed columns:
+ * a Mon 23 + 3 business days with Thu 26 and Fri 27 off = Mon 30; b then Tue 1, Wed 2;
+ * c waits 2 calendar days and takes 3 = Sat 5. */
+static void run_plans(void) {
+  static const char* calendar_json = "{\"holidays\": [\"2026-11-26\", \"2026-11-27\"]}";
+  static const char* templates_json =
+      "{\"fallback\": \"t\", \"templates\": [{\"id\": \"t\", \"phases\": [{\"id\": \"p\", \"milestones\": "
+      "[{\"id\": \"m\", \"tasks\": [{\"id\": \"a\", \"from\": \"start\", \"duration\": 3},"
+      "{\"id\": \"b\", \"depends_on\": [\"a\"], \"duration\": 2},"
+      "{\"id\": \"c\", \"depends_on\": [\"a\"], \"days\": \"calendar\", \"offset\": 2, \"duration\": 3}]}]}]}]}";
+  static const char* accounts_json = "[{\"account\": \"acme\", \"start\": \"2026-11-23\"}]";
+  const char* expected_ids[4] = {"m", "a", "b", "c"};
+  const char* expected_due[4] = {"2026-12-05", "2026-11-30", "2026-12-02", "2026-12-05"};
+  fv_calendar* cal = NULL;
+  fv_template_set* set = NULL;
+  fv_scheduler* scheduler = NULL;
+  fv_plan_results* results = NULL;
+  fv_status status;
+  int32_t d = 0, planned_due[8], done[8];
+  int8_t node_status[8], plan_status = -1;
+  uint8_t critical[8];
+  size_t rows = 0, len = 0, i;
+  char id[32];
+  const char* name = NULL;
+  fv_buf buf = {NULL, 0};
+
+  CHECK(fv_calendar_from_json(calendar_json, strlen(calendar_json), &cal) == FV_OK, "%s", fv_last_error());
+  CHECK(fv_calendar_add_business_days(cal, day_of("2026-11-25"), 1, &d) == FV_OK && d == day_of("2026-11-30"),
+        "Wed 25 + 1 with Thu/Fri off");
+  CHECK(fv_calendar_business_days_between(cal, day_of("2026-11-23"), day_of("2026-11-30"), &d) == FV_OK && d == 3,
+        "business days between: %d", d);
+  CHECK(fv_template_set_from_json(templates_json, strlen(templates_json), &set) == FV_OK, "%s", fv_last_error());
+  CHECK(fv_scheduler_new(set, cal, NULL, 0, &scheduler) == FV_OK, "%s", fv_last_error());
+  fv_calendar_free(cal);
+  fv_template_set_free(set);
+  status = fv_scheduler_evaluate(scheduler, accounts_json, strlen(accounts_json), day_of("2026-11-23"), 1, &results);
+  CHECK(status == FV_OK, "evaluate: %s", fv_last_error());
+  if (status != FV_OK) return;
+  CHECK(fv_plan_results_node_count(results, 0, &rows) == FV_OK && rows == 4, "rows %zu", rows);
+  CHECK(fv_plan_results_nodes(results, 0, rows, NULL, NULL, planned_due, NULL, NULL, done, node_status, NULL, NULL,
+                              NULL, critical, NULL) == FV_OK, "%s", fv_last_error());
+  for (i = 0; i < rows && i < 4; ++i) {
+    fv_plan_results_node_text(results, 0, i, FV_NODE_ID, id, sizeof id, &len);
+    CHECK(strcmp(id, expected_ids[i]) == 0, "row %zu is %s", i, id);
+    CHECK(planned_due[i] == day_of(expected_due[i]), "%s due %d, expected %s", id, planned_due[i], expected_due[i]);
+    CHECK(done[i] == FV_NO_DAY, "%s not done", id);
+  }
+  CHECK(critical[1] && !critical[2] && critical[3], "critical path a -> c -> m");
+  CHECK(fv_node_status_name(node_status[1], &name) == FV_OK && strcmp(name, "due_soon") == 0, "a is due soon: %s", name);
+  CHECK(fv_plan_results_plans(results, 1, &plan_status, NULL, NULL, NULL, NULL) == FV_OK, "plans");
+  CHECK(fv_plan_status_name(plan_status, &name) == FV_OK && strcmp(name, "on_track") == 0, "plan status %s", name);
+  CHECK(fv_plan_results_nodes(results, 0, 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) ==
+            FV_E_INVALID, "wrong row count refused");
+  CHECK(fv_plan_results_to_json(results, &buf) == FV_OK && strstr(buf.ptr, "\"critical_path\":[\"a\",\"c\",\"m\"]") != NULL,
+        "json: %.200s", buf.ptr ? buf.ptr : "(null)");
+  fv_buf_dispose(&buf);
+  fv_plan_results_free(results);
+
+  /* An unknown milestone id in an account: named, and nothing allocated. */
+  results = (fv_plan_results*)0x1;
+  status = fv_scheduler_evaluate(scheduler, "[{\"account\":\"x\",\"start\":\"2026-11-23\",\"progress\":{\"go_live2\":{}}}]",
+                                 strlen("[{\"account\":\"x\",\"start\":\"2026-11-23\",\"progress\":{\"go_live2\":{}}}]"),
+                                 day_of("2026-11-23"), 1, &results);
+  CHECK(status == FV_E_INVALID && results == (fv_plan_results*)0x1, "unknown id refused");
+  CHECK(strcmp(fv_last_error(), "accounts[0].progress.go_live2: unknown task or milestone \"go_live2\" in template \"t\"") == 0,
+        "%s", fv_last_error());
+  fv_scheduler_free(scheduler);
+
+  /* Conditions, goals and handoffs. */
+  CHECK(fv_expr_check("arr >= 1000 and sso", 19) == FV_OK, "expression");
+  CHECK(fv_expr_check("arr >", 5) == FV_E_INVALID && strncmp(fv_last_error(), "column 6:", 9) == 0, "%s", fv_last_error());
+  {
+    static const char* goals =
+        "{\"goals\": [{\"id\": \"m\", \"metric\": \"meetings_per_sdr\", \"baseline\": 5, \"target\": 10, "
+        "\"start\": 0, \"due\": 56, \"direction\": \"up\", \"observations\": [[0, 5], [14, 6.3], [28, 7.5]]}]}";
+    static const char* handoff =
+        "{\"business_case\": \"x\", \"success_metrics\": [\"y\"], \"buying_committee\": [{\"name\": \"a\", \"role\": "
+        "\"champion\"}, {\"name\": \"b\", \"role\": \"admin\"}, {\"name\": \"c\", \"role\": \"end_user\"}], "
+        "\"agreed_timeline\": {\"note\": \"q1\"}, \"commitments\": [], \"risks\": []}";
+    CHECK(fv_success_plan_evaluate(goals, strlen(goals), 28, &buf) == FV_OK, "%s", fv_last_error());
+    CHECK(buf.ptr && strstr(buf.ptr, "\"progress\": 0.5") && strstr(buf.ptr, "\"status\": \"on_track\""), "%s", buf.ptr);
+    fv_buf_dispose(&buf);
+    CHECK(fv_handoff_assess(handoff, strlen(handoff), &buf) == FV_OK, "%s", fv_last_error());
+    CHECK(buf.ptr && strstr(buf.ptr, "buying_committee: no executive sponsor") != NULL, "%s", buf.ptr);
+    fv_buf_dispose(&buf);
+  }
+}
+
 int main(void) {
+  run_plans();
   run_health_cases();
   run_invalid_models();
   run_conventions();

@@ -1,0 +1,690 @@
+#include "firstvalue/schedule.hpp"
+
+#include <algorithm>
+#include <thread>
+#include <unordered_map>
+
+#include "firstvalue/error.hpp"
+#include "plan_graph.hpp"
+
+namespace firstvalue {
+namespace {
+
+using plan_detail::kNone;
+
+// A template turned into arrays the per-account passes can walk quickly.
+struct CompiledNode {
+  const Phase* phase = nullptr;
+  const Milestone* milestone = nullptr;
+  const Task* task = nullptr;  // null for a milestone
+  std::size_t owner = kNone;   // a task's milestone node
+  std::string path;
+  std::vector<std::size_t> preds;
+  bool has_tasks = false;  // milestone with at least one task
+};
+
+struct CompiledTemplate {
+  const Template* source = nullptr;
+  std::vector<CompiledNode> nodes;  // template order: each milestone, then its tasks
+  std::vector<std::size_t> order;   // topological
+  std::unordered_map<std::string, std::size_t> by_id;
+};
+
+CompiledTemplate compile(const Template& t) {
+  const plan_detail::Graph g = plan_detail::build_graph(t);
+  CompiledTemplate c;
+  c.source = &t;
+  c.order = g.order;
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    const plan_detail::Node& gn = g.nodes[n];
+    CompiledNode cn;
+    cn.phase = &t.phases[gn.phase];
+    cn.milestone = &cn.phase->milestones[gn.milestone_index];
+    if (!gn.milestone) cn.task = &cn.milestone->tasks[gn.task_index];
+    cn.owner = gn.owner;
+    cn.path = gn.path;
+    cn.preds = gn.preds;
+    cn.has_tasks = gn.milestone && !cn.milestone->tasks.empty();
+    c.by_id.emplace(gn.id, n);
+    c.nodes.push_back(std::move(cn));
+  }
+  return c;
+}
+
+Day max_day(Day a, Day b) { return a > b ? a : b; }
+
+// The milestones that end the onboarding: the `handoff` ones when the
+// template has any (full value, often a quarter later, is tracked but does
+// not hold the onboarding open), otherwise every milestone.
+std::vector<std::uint8_t> finish_milestones(const CompiledTemplate& ct, const std::vector<std::uint8_t>& active) {
+  std::vector<std::uint8_t> finish(ct.nodes.size(), 0);
+  bool any_handoff = false;
+  for (std::size_t n = 0; n < ct.nodes.size(); ++n)
+    any_handoff = any_handoff || (!ct.nodes[n].task && active[n] && ct.nodes[n].milestone->kind == "handoff");
+  for (std::size_t n = 0; n < ct.nodes.size(); ++n)
+    finish[n] = !ct.nodes[n].task && active[n] && (!any_handoff || ct.nodes[n].milestone->kind == "handoff");
+  return finish;
+}
+
+std::string count_of(int n, const char* unit) {
+  return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+}
+
+// Per-account working state, one slot per node.
+struct Work {
+  std::vector<std::uint8_t> active, skipped;
+  std::vector<const Progress*> progress;
+  std::vector<Day> planned_start, planned_due, bind_pred_finish, due, forecast, done;
+  std::vector<std::size_t> bind;
+  std::vector<Completion> completion;
+  std::vector<int> slip_count, slip_days;
+  std::vector<std::uint8_t> critical;
+
+  void reset(std::size_t n) {
+    active.assign(n, 1);
+    skipped.assign(n, 0);
+    progress.assign(n, nullptr);
+    planned_start.assign(n, kNoDay);
+    planned_due.assign(n, kNoDay);
+    due.assign(n, kNoDay);
+    forecast.assign(n, kNoDay);
+    done.assign(n, kNoDay);
+    bind.assign(n, kNone);
+    completion.assign(n, Completion::open);
+    slip_count.assign(n, 0);
+    slip_days.assign(n, 0);
+  }
+};
+
+// Values that criteria see on a day: attributes, overlaid by the metric
+// readings so far, plus `goal.<metric or id>` from the success plan.
+class CriteriaScope {
+ public:
+  CriteriaScope(const AccountPlan& a) : account_(a), current_(a.attributes) {}
+
+  void apply(const MetricSnapshot& s) {
+    for (const auto& [k, v] : s.values) current_.insert_or_assign(k, v);
+  }
+  void set_day(Day d) { day_ = d; }
+
+  Value operator()(std::string_view name) const {
+    if (const auto it = current_.find(name); it != current_.end()) return it->second;
+    if (name.starts_with("goal.")) return goal_value(name.substr(5));
+    return {};
+  }
+
+ private:
+  // The latest reading on or before the day; the baseline before any reading.
+  Value goal_value(std::string_view key) const {
+    for (const Goal& g : account_.goals.goals()) {
+      if (g.metric != key && g.id != key) continue;
+      double v = g.baseline;
+      for (const Observation& o : g.observations)
+        if (o.day <= day_) v = o.value;
+      return v;
+    }
+    return {};
+  }
+
+  const AccountPlan& account_;
+  Attributes current_;
+  Day day_ = 0;
+};
+
+// The first variable of a criterion that nothing has measured yet, if any.
+// Criteria read metrics that arrive over time, so "not measured yet" means
+// "does not hold yet", reported as a warning rather than an error; a typo
+// in a metric name shows up in every report's warnings.
+std::optional<std::string> unmeasured(const Expr& e, const CriteriaScope& scope) {
+  for (const std::string& v : e.variables())
+    if (std::holds_alternative<std::monostate>(scope(v))) return v;
+  return std::nullopt;
+}
+
+bool test_at(const Expr& e, const CriteriaScope& scope, const std::string& path) {
+  try {
+    return e.test([&](std::string_view name) { return scope(name); });
+  } catch (const Error& err) {
+    throw err.under(path);
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(Status v) noexcept {
+  switch (v) {
+    case Status::done: return "done";
+    case Status::on_time: return "on_time";
+    case Status::due_soon: return "due_soon";
+    case Status::overdue: return "overdue";
+    case Status::slipped: return "slipped";
+    case Status::skipped: return "skipped";
+    case Status::not_applicable: return "not_applicable";
+  }
+  return "on_time";
+}
+
+std::string_view to_string(PlanStatus v) noexcept {
+  switch (v) {
+    case PlanStatus::on_track: return "on_track";
+    case PlanStatus::behind: return "behind";
+    case PlanStatus::stuck: return "stuck";
+  }
+  return "on_track";
+}
+
+std::string_view to_string(Completion v) noexcept {
+  switch (v) {
+    case Completion::open: return "open";
+    case Completion::declared: return "declared";
+    case Completion::tasks: return "tasks";
+    case Completion::detected: return "detected";
+  }
+  return "open";
+}
+
+struct Scheduler::Impl {
+  // Shared with every report, whose node fields view the templates' strings.
+  std::shared_ptr<const TemplateSet> shared_templates;
+  const TemplateSet& templates;
+  Calendar calendar;
+  PlanPolicy policy;
+  std::vector<CompiledTemplate> compiled;
+
+  Impl(TemplateSet t, Calendar c, PlanPolicy p)
+      : shared_templates(std::make_shared<const TemplateSet>(std::move(t))),
+        templates(*shared_templates),
+        calendar(std::move(c)),
+        policy(p) {
+    if (policy.due_soon_days < 0) throw_invalid("policy.due_soon_days", "must be >= 0");
+    if (policy.stuck_days < 1) throw_invalid("policy.stuck_days", "must be >= 1");
+    for (const Template& tpl : templates.templates()) compiled.push_back(compile(tpl));
+  }
+
+  // Business-day or calendar arithmetic, as the node asks.
+  Day advance(Day d, int n, DayCount days) const {
+    if (days == DayCount::calendar) return d + n;
+    return n > 0 ? calendar.add_business_days(d, n) : calendar.roll_forward(d);
+  }
+  Day finish_after(Day start, int duration, DayCount days) const {
+    return days == DayCount::calendar ? start + duration : calendar.add_business_days(start, duration);
+  }
+
+  void evaluate(const AccountPlan& a, Day as_of, Work& w, PlanReport& r) const;
+
+ private:
+  std::size_t choose(const AccountPlan& a, std::string& reason) const;
+  void check_progress(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
+  void activate(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
+  // One scheduling pass; `actuals` switches from the plan to the forecast.
+  void schedule(const CompiledTemplate& ct, Day start, Day as_of, bool actuals, Work& w) const;
+  void complete(const AccountPlan& a, const CompiledTemplate& ct, Day as_of,
+                const std::vector<GoalReport>& goals, Work& w, std::vector<std::string>& warnings) const;
+  void commit_dates(const CompiledTemplate& ct, Work& w) const;
+  Status status_of(std::size_t n, Day as_of, const Work& w) const;
+  void summarise(const AccountPlan& a, const CompiledTemplate& ct, Day as_of, const Work& w,
+                 PlanReport& r) const;
+};
+
+std::size_t Scheduler::Impl::choose(const AccountPlan& a, std::string& reason) const {
+  if (!a.template_id.empty()) {
+    for (std::size_t i = 0; i < templates.templates().size(); ++i)
+      if (templates.templates()[i].id == a.template_id) {
+        reason = "explicit";
+        return i;
+      }
+    throw_invalid("template", "unknown template \"" + a.template_id + "\"");
+  }
+  const TemplateSet::Selection s = templates.select(a.attributes);
+  reason = s.reason;
+  return s.index;
+}
+
+void Scheduler::Impl::check_progress(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const {
+  for (const auto& [id, p] : a.progress) {
+    const auto it = ct.by_id.find(id);
+    if (it == ct.by_id.end())
+      throw_invalid(join_path("progress", id),
+                    "unknown task or milestone \"" + id + "\" in template \"" + ct.source->id + "\"");
+    w.progress[it->second] = &p;
+    w.skipped[it->second] = p.skipped ? 1 : 0;
+  }
+}
+
+void Scheduler::Impl::activate(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const {
+  auto lookup = [&](std::string_view name) -> Value {
+    const auto it = a.attributes.find(name);
+    return it == a.attributes.end() ? Value{} : it->second;
+  };
+  for (std::size_t n = 0; n < ct.nodes.size(); ++n) {  // a milestone precedes its tasks
+    const CompiledNode& cn = ct.nodes[n];
+    const std::optional<Expr>& cond = cn.task ? cn.task->condition : cn.milestone->condition;
+    bool on = !cn.task || w.active[cn.owner];
+    if (on && cond) {
+      try {
+        on = cond->test(lookup);
+      } catch (const Error& e) {
+        throw e.under(cn.path + ".condition");
+      }
+    }
+    w.active[n] = on ? 1 : 0;
+  }
+  for (std::size_t n = 0; n < ct.nodes.size(); ++n) {
+    const CompiledNode& cn = ct.nodes[n];
+    if (!cn.has_tasks || !w.active[n]) continue;
+    bool any = false;
+    for (std::size_t p : cn.preds) any = any || (ct.nodes[p].owner == n && w.active[p]);
+    if (!any) w.active[n] = 0;  // every task switched off: nothing to reach
+  }
+}
+
+void Scheduler::Impl::schedule(const CompiledTemplate& ct, Day start, Day as_of, bool actuals, Work& w) const {
+  std::vector<Day>& finish = actuals ? w.forecast : w.planned_due;
+  for (const std::size_t n : ct.order) {
+    const CompiledNode& cn = ct.nodes[n];
+    Day pf = kNoDay;
+    std::size_t binder = kNone;
+    for (const std::size_t p : cn.preds)
+      if (finish[p] > pf) {
+        pf = finish[p];
+        binder = p;
+      }
+    if (!actuals) w.bind[n] = kNone;
+    // Switched off or skipped: no time of its own, successors wait only for what it waited for.
+    if (!w.active[n] || (actuals && w.skipped[n])) {
+      finish[n] = pf == kNoDay ? start : pf;
+      if (!actuals) {
+        w.planned_start[n] = finish[n];
+        w.bind[n] = binder;
+      }
+      continue;
+    }
+    if (actuals && w.done[n] != kNoDay) {
+      finish[n] = w.done[n];
+      continue;
+    }
+    Day s, f;
+    bool bound = false;
+    if (!cn.task) {
+      const Day gate = advance(start, cn.milestone->offset, cn.milestone->days);
+      bound = pf != kNoDay && pf >= gate;
+      s = f = bound ? pf : gate;
+    } else {
+      const Task& t = *cn.task;
+      const Day base = (t.from == Anchor::plan_start || pf == kNoDay) ? start : pf;
+      s = advance(base, t.offset, t.days);
+      bound = pf != kNoDay && (base == pf || pf > s);
+      if (pf != kNoDay && pf > s) s = t.days == DayCount::business ? calendar.roll_forward(pf) : pf;
+      f = finish_after(s, t.duration, t.days);
+    }
+    if (!actuals) {
+      w.planned_start[n] = s;
+      w.bind[n] = bound ? binder : kNone;
+      finish[n] = f;
+      continue;
+    }
+    // Open as of today: it cannot finish before today, nor before the date it was moved to.
+    const DayCount days = cn.task ? cn.task->days : cn.milestone->days;
+    const Day earliest = days == DayCount::business ? calendar.roll_forward(as_of) : as_of;
+    f = max_day(f, earliest);
+    if (w.progress[n] && !w.progress[n]->redates.empty()) f = max_day(f, w.due[n]);
+    finish[n] = f;
+  }
+}
+
+void Scheduler::Impl::commit_dates(const CompiledTemplate& ct, Work& w) const {
+  for (std::size_t n = 0; n < ct.nodes.size(); ++n) {
+    Day due = w.planned_due[n];
+    if (const Progress* p = w.progress[n]) {
+      for (const Redate& r : p->redates) {
+        if (r.to > due) {
+          ++w.slip_count[n];
+          w.slip_days[n] += r.to - due;
+        }
+        due = r.to;
+      }
+    }
+    w.due[n] = due;
+  }
+}
+
+void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct, Day as_of,
+                               const std::vector<GoalReport>& goals, Work& w,
+                               std::vector<std::string>& warnings) const {
+  // Declared completions first; only what happened by as_of counts.
+  for (std::size_t n = 0; n < ct.nodes.size(); ++n) {
+    const Progress* p = w.progress[n];
+    if (p && p->done && *p->done <= as_of && w.active[n]) {
+      w.done[n] = *p->done;
+      w.completion[n] = Completion::declared;
+    }
+  }
+  // Verified in the data: the first day a milestone's criterion held.
+  std::vector<Day> days;
+  std::vector<const MetricSnapshot*> snapshots;
+  for (const MetricSnapshot& s : a.metrics)
+    if (s.day <= as_of) snapshots.push_back(&s);
+  std::stable_sort(snapshots.begin(), snapshots.end(),
+                   [](const MetricSnapshot* x, const MetricSnapshot* y) { return x->day < y->day; });
+  for (const MetricSnapshot* s : snapshots) days.push_back(s->day);
+  for (const Goal& g : a.goals.goals())
+    for (const Observation& o : g.observations)
+      if (o.day <= as_of) days.push_back(o.day);
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+
+  std::vector<std::size_t> waiting;
+  std::vector<std::optional<std::string>> missing(ct.nodes.size());
+  for (std::size_t n = 0; n < ct.nodes.size(); ++n)
+    if (!ct.nodes[n].task && ct.nodes[n].milestone->done_when && w.active[n] && w.done[n] == kNoDay) waiting.push_back(n);
+  if (waiting.empty()) days.clear();  // nothing to detect: skip building the scope
+  std::optional<CriteriaScope> scope_storage;
+  if (!days.empty()) scope_storage.emplace(a);
+  std::size_t next_snapshot = 0;
+  for (const Day d : days) {
+    CriteriaScope& scope = *scope_storage;
+    if (waiting.empty()) break;
+    while (next_snapshot < snapshots.size() && snapshots[next_snapshot]->day <= d) scope.apply(*snapshots[next_snapshot++]);
+    scope.set_day(d);
+    for (std::size_t i = 0; i < waiting.size();) {
+      const std::size_t n = waiting[i];
+      const Expr& criterion = *ct.nodes[n].milestone->done_when;
+      missing[n] = unmeasured(criterion, scope);
+      if (!missing[n] && test_at(criterion, scope, ct.nodes[n].path + ".done_when")) {
+        w.done[n] = d;
+        w.completion[n] = Completion::detected;
+        waiting[i] = waiting.back();
+        waiting.pop_back();
+      } else {
+        ++i;
+      }
+    }
+  }
+  for (const std::size_t n : waiting)
+    if (missing[n])
+      warnings.push_back(ct.nodes[n].path + ".done_when: \"" + *missing[n] + "\" has not been measured yet");
+  // The first-value milestone is tied to the first-value goal, when there is one.
+  std::optional<Day> first_value;
+  for (const GoalReport& g : goals)
+    if (g.first_value && g.achieved_on && *g.achieved_on <= as_of) first_value = g.achieved_on;
+  // Then what follows from tasks, in dependency order so gates see their predecessors.
+  for (const std::size_t n : ct.order) {
+    const CompiledNode& cn = ct.nodes[n];
+    if (cn.task || !w.active[n] || w.done[n] != kNoDay || w.skipped[n]) continue;
+    if (cn.milestone->kind == "first_value" && !cn.milestone->done_when && a.goals.first_value_goal()) {
+      if (first_value) {
+        w.done[n] = *first_value;
+        w.completion[n] = Completion::detected;
+      }
+      continue;
+    }
+    if (cn.milestone->done_when) continue;  // only the data can say
+    Day last = kNoDay;
+    bool all = true;
+    for (const std::size_t p : cn.preds) {
+      const bool own_task = ct.nodes[p].owner == n;
+      if (cn.has_tasks && !own_task) continue;  // dependencies schedule a milestone; its tasks complete it
+      if (!w.active[p] || w.skipped[p]) continue;
+      if (w.done[p] == kNoDay) {
+        all = false;
+        break;
+      }
+      last = max_day(last, w.done[p]);
+    }
+    if (all) {
+      w.done[n] = last == kNoDay ? a.start : last;
+      w.completion[n] = Completion::tasks;
+    }
+  }
+}
+
+Status Scheduler::Impl::status_of(std::size_t n, Day as_of, const Work& w) const {
+  if (!w.active[n]) return Status::not_applicable;
+  if (w.skipped[n]) return Status::skipped;
+  if (w.done[n] != kNoDay) return Status::done;
+  if (w.due[n] < as_of) return Status::overdue;
+  if (w.slip_count[n] > 0) return Status::slipped;
+  if (calendar.business_days_between(as_of, w.due[n]) <= policy.due_soon_days) return Status::due_soon;
+  return Status::on_time;
+}
+
+void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct, Day as_of, const Work& w,
+                                PlanReport& r) const {
+  int tasks = 0, tasks_done = 0;
+  Day last_progress = a.start;
+  bool all_milestones_done = true;
+  const std::vector<std::uint8_t> finish = finish_milestones(ct, w.active);
+  int worst_overdue = -1, slipped = 0;
+  std::string worst_id, slipped_id;
+  for (std::size_t n = 0; n < ct.nodes.size(); ++n) {
+    if (!w.active[n] || w.skipped[n]) continue;
+    const bool is_done = w.done[n] != kNoDay;
+    if (is_done) last_progress = max_day(last_progress, w.done[n]);
+    if (ct.nodes[n].task) {
+      ++tasks;
+      tasks_done += is_done;
+      continue;
+    }
+    if (finish[n]) {
+      r.planned_finish = max_day(r.planned_finish, w.planned_due[n]);
+      r.forecast_finish = max_day(r.forecast_finish, w.forecast[n]);
+    }
+    if (is_done) continue;
+    all_milestones_done = all_milestones_done && !finish[n];
+    if (w.due[n] < as_of) {
+      const int late = calendar.business_days_between(w.due[n], as_of);
+      if (late > worst_overdue) {
+        worst_overdue = late;
+        worst_id = ct.nodes[n].milestone->id;
+      }
+    } else if (w.slip_count[n] > 0 && slipped++ == 0) {
+      slipped_id = ct.nodes[n].milestone->id;
+    }
+  }
+  r.percent_done = tasks == 0 ? 100.0 : 100.0 * tasks_done / tasks;
+
+  bool exit_met = false;
+  if (ct.source->exit) {
+    CriteriaScope scope(a);
+    for (const MetricSnapshot& s : a.metrics)
+      if (s.day <= as_of) scope.apply(s);  // the latest reading of each metric wins
+    scope.set_day(as_of);
+    if (const auto m = unmeasured(*ct.source->exit, scope))
+      r.warnings.push_back("exit: \"" + *m + "\" has not been measured yet");
+    else
+      exit_met = test_at(*ct.source->exit, scope, "exit");
+  }
+  r.concluded = all_milestones_done || exit_met;
+  const int idle = calendar.business_days_between(last_progress, as_of);
+  if (r.concluded) {
+    r.status = PlanStatus::on_track;
+    r.reason = exit_met && !all_milestones_done ? "concluded early: exit criterion met" : "onboarding concluded";
+  } else if (worst_overdue >= policy.stuck_days) {
+    r.status = PlanStatus::stuck;
+    r.reason = "milestone \"" + worst_id + "\" overdue by " + count_of(worst_overdue, "business day");
+  } else if (worst_overdue >= 0 && idle >= policy.stuck_days) {
+    r.status = PlanStatus::stuck;
+    r.reason = "no progress for " + count_of(idle, "business day") + " while \"" + worst_id + "\" is overdue";
+  } else if (worst_overdue >= 0) {
+    r.status = PlanStatus::behind;
+    r.reason = "milestone \"" + worst_id + "\" overdue by " + count_of(worst_overdue, "business day");
+  } else if (slipped > 0) {
+    r.status = PlanStatus::behind;
+    r.reason = "milestone \"" + slipped_id + "\" re-dated" + (slipped > 1 ? " (and " + std::to_string(slipped - 1) + " more)" : "");
+  } else if (r.forecast_finish > r.planned_finish) {
+    r.status = PlanStatus::behind;
+    r.reason = "forecast finish " + count_of(r.forecast_finish - r.planned_finish, "day") + " after plan";
+  } else {
+    r.status = PlanStatus::on_track;
+    r.reason = "on schedule";
+  }
+}
+
+void Scheduler::Impl::evaluate(const AccountPlan& a, Day as_of, Work& w, PlanReport& r) const {
+  // Reset field by field so the vectors keep their capacity for the next account.
+  r.nodes.clear();
+  r.critical_path.clear();
+  r.goals.clear();
+  r.handoff.reset();
+  r.warnings.clear();
+  r.planned_finish = r.forecast_finish = kNoDay;
+  r.percent_done = 0;
+  r.concluded = false;
+  r.status = PlanStatus::on_track;
+  r.reason.clear();
+  if (r.keep_alive != shared_templates) r.keep_alive = shared_templates;
+  r.account = a.account;
+  r.start = a.start;
+  r.as_of = as_of;
+  const CompiledTemplate& ct = compiled[choose(a, r.selection)];
+  r.template_id = ct.source->id;
+  const std::size_t n_nodes = ct.nodes.size();
+  w.reset(n_nodes);
+  check_progress(a, ct, w);
+  activate(a, ct, w);
+  schedule(ct, a.start, as_of, false, w);
+  commit_dates(ct, w);
+  r.goals = a.goals.evaluate(as_of, policy.goals);
+  complete(a, ct, as_of, r.goals, w, r.warnings);
+  schedule(ct, a.start, as_of, true, w);
+  summarise(a, ct, as_of, w, r);
+  if (a.handoff) r.handoff = a.handoff->assess();
+
+  // The planned critical path: back from the latest planned finish along the
+  // predecessors that set each start.
+  std::vector<std::uint8_t>& critical = w.critical;
+  critical.assign(n_nodes, 0);
+  std::size_t tail = kNone;
+  const std::vector<std::uint8_t> finish = finish_milestones(ct, w.active);
+  for (std::size_t n = 0; n < n_nodes; ++n)
+    if (finish[n] && (tail == kNone || w.planned_due[n] > w.planned_due[tail])) tail = n;
+  for (std::size_t n = tail; n != kNone; n = w.bind[n]) {
+    if (w.active[n]) critical[n] = 1;
+  }
+  for (std::size_t n = tail; n != kNone; n = w.bind[n])
+    if (w.active[n]) r.critical_path.push_back(ct.nodes[n].task ? ct.nodes[n].task->id : ct.nodes[n].milestone->id);
+  std::reverse(r.critical_path.begin(), r.critical_path.end());
+
+  r.nodes.reserve(n_nodes);
+  for (std::size_t n = 0; n < n_nodes; ++n) {
+    const CompiledNode& cn = ct.nodes[n];
+    NodeReport x;
+    x.id = cn.task ? cn.task->id : cn.milestone->id;
+    x.name = cn.task ? cn.task->name : cn.milestone->name;
+    x.phase = cn.phase->id;
+    x.milestone = cn.milestone->id;
+    x.kind = cn.task ? std::string_view("task") : std::string_view(cn.milestone->kind);
+    x.is_milestone = !cn.task;
+    x.active = w.active[n] != 0;
+    if (cn.task) {
+      x.owner = cn.task->owner;
+      x.role = cn.task->role;
+    }
+    x.planned_start = w.planned_start[n];
+    x.planned_due = w.planned_due[n];
+    x.due = w.due[n];
+    x.forecast = w.forecast[n];
+    x.done = w.done[n];
+    x.completion = w.completion[n];
+    x.slip_count = w.slip_count[n];
+    x.slip_days = w.slip_days[n];
+    x.status = status_of(n, as_of, w);
+    x.critical = critical[n] != 0;
+    r.nodes.push_back(x);
+  }
+}
+
+Scheduler::Scheduler(TemplateSet templates, Calendar calendar, PlanPolicy policy)
+    : impl_(std::make_unique<Impl>(std::move(templates), std::move(calendar), policy)) {}
+Scheduler::~Scheduler() = default;
+Scheduler::Scheduler(Scheduler&&) noexcept = default;
+Scheduler& Scheduler::operator=(Scheduler&&) noexcept = default;
+
+const TemplateSet& Scheduler::templates() const noexcept { return impl_->templates; }
+const Calendar& Scheduler::calendar() const noexcept { return impl_->calendar; }
+const PlanPolicy& Scheduler::policy() const noexcept { return impl_->policy; }
+
+PlanReport Scheduler::evaluate(const AccountPlan& account, Day as_of) const {
+  Work w;
+  PlanReport r;
+  impl_->evaluate(account, as_of, w, r);
+  return r;
+}
+
+void Scheduler::evaluate(std::span<const AccountPlan> accounts, Day as_of, const Sink& sink, unsigned threads) const {
+  auto run = [&](std::size_t begin, std::size_t end) {
+    Work w;        // reused across the accounts of one thread
+    PlanReport r;  // idem
+    for (std::size_t i = begin; i < end; ++i) {
+      try {
+        impl_->evaluate(accounts[i], as_of, w, r);
+      } catch (const Error& e) {
+        throw e.under(index_path("accounts", i));
+      }
+      sink(i, r);
+    }
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, accounts.size() / 64)));
+  if (threads <= 1) {
+    run(0, accounts.size());
+    return;
+  }
+  // Each thread stops at its first error; the lowest account index wins, so
+  // the message does not depend on timing.
+  std::vector<std::exception_ptr> errors(threads);
+  const std::size_t chunk = (accounts.size() + threads - 1) / threads;
+  {
+    std::vector<std::jthread> pool;
+    for (unsigned t = 0; t < threads; ++t) {
+      const std::size_t begin = std::min(accounts.size(), t * chunk), end = std::min(accounts.size(), begin + chunk);
+      pool.emplace_back([&, t, begin, end] {
+        try {
+          run(begin, end);
+        } catch (...) {
+          errors[t] = std::current_exception();
+        }
+      });
+    }
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+std::vector<PlanReport> Scheduler::evaluate(std::span<const AccountPlan> accounts, Day as_of, unsigned threads) const {
+  std::vector<PlanReport> out(accounts.size());
+  evaluate(accounts, as_of, [&out](std::size_t i, const PlanReport& r) { out[i] = r; }, threads);
+  return out;
+}
+
+NodeTable node_table(std::span<const PlanReport> reports, bool milestones_only) {
+  NodeTable t;
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    for (const NodeReport& x : reports[i].nodes) {
+      if (milestones_only && !x.is_milestone) continue;
+      t.account.push_back(static_cast<std::int32_t>(i));
+      t.id.emplace_back(x.id);
+      t.name.emplace_back(x.name);
+      t.kind.emplace_back(x.kind);
+      t.phase.emplace_back(x.phase);
+      t.milestone.emplace_back(x.milestone);
+      t.role.emplace_back(x.role);
+      t.is_milestone.push_back(x.is_milestone ? 1 : 0);
+      t.active.push_back(x.active ? 1 : 0);
+      t.critical.push_back(x.critical ? 1 : 0);
+      t.customer_owned.push_back(x.owner == Owner::customer ? 1 : 0);
+      t.planned_start.push_back(x.planned_start);
+      t.planned_due.push_back(x.planned_due);
+      t.due.push_back(x.due);
+      t.forecast.push_back(x.forecast);
+      t.done.push_back(x.done);
+      t.status.push_back(static_cast<std::int8_t>(x.status));
+      t.completion.push_back(static_cast<std::int8_t>(x.completion));
+      t.slip_count.push_back(x.slip_count);
+      t.slip_days.push_back(x.slip_days);
+    }
+  }
+  return t;
+}
+
+}  // namespace firstvalue
