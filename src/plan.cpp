@@ -71,7 +71,7 @@ DayCount day_count(const ObjectReader& r) {
 
 Task parse_task(const json& v, const std::string& path) {
   const ObjectReader r(v, path, {"id", "name", "owner", "role", "offset", "duration", "days", "from",
-                                 "depends_on", "condition"});
+                                 "depends_on", "condition", "done_when"});
   Task t;
   t.id = required_id(r);
   t.name = r.string_or("name", t.id);
@@ -85,6 +85,7 @@ Task parse_task(const json& v, const std::string& path) {
                       {{"start", Anchor::plan_start}, {"predecessors", Anchor::predecessors}});
   t.depends_on = string_list(r, "depends_on");
   t.condition = expression(r, "condition");
+  t.done_when = expression(r, "done_when");
   return t;
 }
 
@@ -152,6 +153,7 @@ json task_json(const Task& t) {
          {"days", std::string(to_string(t.days))},      {"from", std::string(to_string(t.from))},
          {"depends_on", t.depends_on}};
   put_expr(j, "condition", t.condition);
+  put_expr(j, "done_when", t.done_when);
   return j;
 }
 
@@ -312,7 +314,10 @@ std::vector<std::string> Template::variables() const {
     for (const Milestone& m : p.milestones) {
       collect(m.condition, seen, out);
       collect(m.done_when, seen, out);
-      for (const Task& t : m.tasks) collect(t.condition, seen, out);
+      for (const Task& t : m.tasks) {
+        collect(t.condition, seen, out);
+        collect(t.done_when, seen, out);
+      }
     }
   return out;
 }

@@ -375,8 +375,11 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
 
   std::vector<std::size_t> waiting;
   std::vector<std::optional<std::string>> missing(ct.nodes.size());
+  auto criterion_of = [&](std::size_t n) -> const std::optional<Expr>& {
+    return ct.nodes[n].task ? ct.nodes[n].task->done_when : ct.nodes[n].milestone->done_when;
+  };
   for (std::size_t n = 0; n < ct.nodes.size(); ++n)
-    if (!ct.nodes[n].task && ct.nodes[n].milestone->done_when && w.active[n] && w.done[n] == kNoDay) waiting.push_back(n);
+    if (criterion_of(n) && w.active[n] && !w.skipped[n] && w.done[n] == kNoDay) waiting.push_back(n);
   if (waiting.empty()) days.clear();  // nothing to detect: skip building the scope
   std::optional<CriteriaScope> scope_storage;
   if (!days.empty()) scope_storage.emplace(a);
@@ -388,7 +391,7 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
     scope.set_day(d);
     for (std::size_t i = 0; i < waiting.size();) {
       const std::size_t n = waiting[i];
-      const Expr& criterion = *ct.nodes[n].milestone->done_when;
+      const Expr& criterion = *criterion_of(n);
       missing[n] = unmeasured(criterion, scope);
       if (!missing[n] && test_at(criterion, scope, ct.nodes[n].path + ".done_when")) {
         w.done[n] = d;

@@ -49,6 +49,7 @@ struct Task {
   Anchor from = Anchor::predecessors;
   std::vector<std::string> depends_on;  // task or milestone ids
   std::optional<Expr> condition;        // the task exists only for accounts where it holds
+  std::optional<Expr> done_when;        // done on the first day the data says so, e.g. `sso_logins > 0`
 };
 
 // A milestone is reached when all its active tasks are done, unless it has a
