@@ -40,6 +40,11 @@ Ymd civil_from_days(std::int64_t z) noexcept {
   return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
 }
 
+void check_day(std::int64_t d, const char* what) {
+  if (d < kFirstDay || d > kLastDay)
+    throw_invalid(what, "day " + std::to_string(d) + " is outside 0001-01-01 .. 9999-12-31");
+}
+
 int weekday_index(std::string_view name) {
   for (std::size_t i = 0; i < 7; ++i)
     if (name == kShortNames[i] || name == kLongNames[i]) return static_cast<int>(i);
@@ -97,14 +102,18 @@ bool Calendar::is_holiday(Day d) const noexcept {
   return std::binary_search(holidays_.begin(), holidays_.end(), d);
 }
 
-Day Calendar::roll_forward(Day d) const noexcept {
-  while (!is_business_day(d)) ++d;
-  return d;
+Day Calendar::roll_forward(Day d) const {
+  check_day(d, "day");
+  std::int64_t x = d;
+  while (!is_business_day(static_cast<Day>(x))) check_day(++x, "result");
+  return static_cast<Day>(x);
 }
 
-Day Calendar::roll_backward(Day d) const noexcept {
-  while (!is_business_day(d)) --d;
-  return d;
+Day Calendar::roll_backward(Day d) const {
+  check_day(d, "day");
+  std::int64_t x = d;
+  while (!is_business_day(static_cast<Day>(x))) check_day(--x, "result");
+  return static_cast<Day>(x);
 }
 
 std::int64_t Calendar::weekdays_between(Day a, Day b) const noexcept {
@@ -125,29 +134,37 @@ std::int64_t Calendar::holidays_in(Day a, Day b) const noexcept {
          std::upper_bound(holidays_.begin(), holidays_.end(), a);
 }
 
-int Calendar::business_days_between(Day a, Day b) const noexcept {
+int Calendar::business_days_between(Day a, Day b) const {
+  check_day(a, "a");
+  check_day(b, "b");
   if (b >= a) return static_cast<int>(weekdays_between(a, b) - holidays_in(a, b));
   // [b, a) = (b − 1, a − 1]: mirrors add_business_days going backwards.
   return -static_cast<int>(weekdays_between(b - 1, a - 1) - holidays_in(b - 1, a - 1));
 }
 
-Day Calendar::add_business_days(Day d, int n) const noexcept {
+Day Calendar::add_business_days(Day d, int n) const {
+  check_day(d, "day");
   const int step = n >= 0 ? 1 : -1;
-  int remaining = n >= 0 ? n : -n;
-  Day x = d;
+  std::int64_t remaining = n >= 0 ? std::int64_t{n} : -std::int64_t{n};
+  // Beyond this many business days the result cannot be in range.
+  if (remaining > static_cast<std::int64_t>(kLastDay) - kFirstDay)
+    throw_invalid("n", std::to_string(n) + " business days leads outside 0001-01-01 .. 9999-12-31");
+  std::int64_t x = d;
   while (remaining > 0) {
     if (remaining > worked_per_week_) {
       // Whole weeks never overshoot: they hold at most weeks × worked days.
-      const int weeks = (remaining - 1) / worked_per_week_;
-      const Day y = x + step * 7 * weeks;
-      remaining -= step * business_days_between(x, y);
+      const std::int64_t weeks = (remaining - 1) / worked_per_week_;
+      const std::int64_t y = x + step * 7 * weeks;
+      check_day(y, "result");
+      remaining -= step * business_days_between(static_cast<Day>(x), static_cast<Day>(y));
       x = y;
       continue;
     }
     x += step;
-    if (is_business_day(x)) --remaining;
+    check_day(x, "result");
+    if (is_business_day(static_cast<Day>(x))) --remaining;
   }
-  return x;
+  return static_cast<Day>(x);
 }
 
 Calendar Calendar::from_json(std::string_view text) {

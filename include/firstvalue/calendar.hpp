@@ -14,6 +14,11 @@ namespace firstvalue {
 
 using Day = std::int32_t;
 
+// The dates the calendar works with: 0001-01-01 to 9999-12-31. Arithmetic that
+// would leave this range is an error rather than an int32 overflow.
+inline constexpr Day kFirstDay = -719162;
+inline constexpr Day kLastDay = 2932896;
+
 // 1970-01-01 was a Thursday. 0 = Monday … 6 = Sunday.
 inline int weekday(Day d) noexcept { return static_cast<int>(((static_cast<std::int64_t>(d) % 7) + 7 + 3) % 7); }
 
@@ -40,18 +45,21 @@ class Calendar {
   bool is_business_day(Day d) const noexcept { return !weekend_[static_cast<std::size_t>(weekday(d))] && !is_holiday(d); }
   bool is_holiday(Day d) const noexcept;
 
+  // Every operation below throws Error(invalid) when a date or the result
+  // falls outside [kFirstDay, kLastDay].
+
   // The first business day on or after d (on or before, for roll_backward).
-  Day roll_forward(Day d) const noexcept;
-  Day roll_backward(Day d) const noexcept;
+  Day roll_forward(Day d) const;
+  Day roll_backward(Day d) const;
 
   // The n-th business day after d (n > 0), or before d (n < 0); d itself need
   // not be a business day. n = 0 returns d unchanged.
-  Day add_business_days(Day d, int n) const noexcept;
+  Day add_business_days(Day d, int n) const;
 
   // Business days in (a, b] when b >= a, and minus those in [b, a) when b < a:
   // the inverse of add_business_days in both directions, so that
   // business_days_between(a, add_business_days(a, n)) == n for every a and n.
-  int business_days_between(Day a, Day b) const noexcept;
+  int business_days_between(Day a, Day b) const;
 
   const std::array<bool, 7>& weekend() const noexcept { return weekend_; }
   // Sorted, unique holidays that fall on worked weekdays (the only ones that matter).

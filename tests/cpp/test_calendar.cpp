@@ -98,6 +98,24 @@ TEST(Calendar, AgreesWithBruteForce) {
   }
 }
 
+TEST(Calendar, OutOfRangeArithmeticIsAnErrorNotAnOverflow) {
+  const fv::Calendar cal;
+  EXPECT_THROW((void)cal.add_business_days(20000, 2147483647), fv::Error);
+  EXPECT_THROW((void)cal.add_business_days(20000, -2147483647 - 1), fv::Error);
+  EXPECT_THROW((void)cal.add_business_days(fv::kLastDay, 1), fv::Error);
+  EXPECT_THROW((void)cal.roll_forward(2147483647), fv::Error);
+  EXPECT_THROW((void)cal.business_days_between(-2147483647 - 1, 2147483647), fv::Error);
+  // The whole range itself works: 9999-12-31 is a Friday.
+  EXPECT_EQ(cal.add_business_days(fv::kLastDay - 1, 1), fv::kLastDay);
+  // numpy.busday_count(0001-01-02, 10000-01-01), i.e. (first, last], says 2608614.
+  EXPECT_EQ(cal.business_days_between(fv::kFirstDay, fv::kLastDay), 2608614);
+  try {
+    (void)cal.add_business_days(20000, 2147483647);
+  } catch (const fv::Error& e) {
+    EXPECT_EQ(e.path(), "n");
+  }
+}
+
 TEST(Calendar, JsonRoundTripAndErrors) {
   const auto cal = fv::Calendar::from_json(R"({"weekend":["fri","saturday"],"holidays":["2026-12-24","2026-12-24","2026-12-25"]})");
   EXPECT_TRUE(cal.weekend()[4] && cal.weekend()[5] && !cal.weekend()[6]);

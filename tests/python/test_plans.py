@@ -174,3 +174,11 @@ def test_template_set_from_python_templates():
     assert r.milestones.loc[0, "planned_due"] == pd.Timestamp("2026-11-04")
     assert len(fv.TemplateSet.default().templates) == 3
     assert "kickoff_meeting" in set(fv.TemplateSet.default()["enterprise"].milestones()["id"])
+
+
+def test_calendar_out_of_range_is_an_error():
+    cal = fv.Calendar()
+    with pytest.raises(fv.InvalidError, match=r"^n: 2147483647 business days leads outside"):
+        cal.add_business_days(20000, 2**31 - 1)
+    with pytest.raises(fv.InvalidError, match=r"^day: day 2147483647 is outside"):
+        cal.roll_forward(2**31 - 1)
