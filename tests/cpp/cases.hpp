@@ -2,6 +2,8 @@
 // Readers for the shared data files in tests/data, so that the C++ suite checks
 // the very cases the C and Python suites check.
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "firstvalue/error.hpp"
 #include "firstvalue/health.hpp"
 
 namespace fvtest {
@@ -115,6 +118,18 @@ inline bool same(double a, double b, double tol) {
 }  // namespace fvtest
 
 namespace fvtest {
+// Expects `f` to throw Error(invalid) with exactly this message (path included).
+template <class F>
+void expect_invalid(F&& f, const std::string& message) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected: " << message;
+  } catch (const firstvalue::Error& e) {
+    EXPECT_EQ(e.code(), firstvalue::Errc::invalid);
+    EXPECT_EQ(std::string(e.what()), message);
+  }
+}
+
 // Readable test names in ctest output instead of byte dumps.
 inline void PrintTo(const HealthCase& c, std::ostream* os) { *os << c.name; }
 inline void PrintTo(const InvalidModel& c, std::ostream* os) { *os << c.name; }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "cases.hpp"
+
 #include <string>
 #include <vector>
 
@@ -13,19 +15,9 @@ namespace fv = firstvalue;
 
 namespace {
 
-template <class F>
-void expect_invalid(F&& f, const std::string& message) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected: " << message;
-  } catch (const fv::Error& e) {
-    EXPECT_EQ(e.code(), fv::Errc::invalid);
-    EXPECT_EQ(std::string(e.what()), message);
-  }
-}
 
 void expect_rejected(const std::string& json, const std::string& message) {
-  expect_invalid([&] { (void)fv::HandoffRecord::from_json(json); }, message);
+  fvtest::expect_invalid([&] { (void)fv::HandoffRecord::from_json(json); }, message);
 }
 
 const char* const kComplete = R"({
@@ -280,5 +272,5 @@ TEST(Handoff, ValidateChecksRecordsBuiltInCode) {
   fv::HandoffRecord h = complete();
   h.validate();
   h.risks->push_back("");
-  expect_invalid([&] { h.validate(); }, "risks[1]: must not be blank");
+  fvtest::expect_invalid([&] { h.validate(); }, "risks[1]: must not be blank");
 }

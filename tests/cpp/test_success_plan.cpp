@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "cases.hpp"
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -16,16 +18,6 @@ namespace {
 
 constexpr double kExact = 1e-12;
 
-template <class F>
-void expect_invalid(F&& f, const std::string& message) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected: " << message;
-  } catch (const fv::Error& e) {
-    EXPECT_EQ(e.code(), fv::Errc::invalid);
-    EXPECT_EQ(std::string(e.what()), message);
-  }
-}
 
 fv::Goal goal(double baseline, double target, fv::Day start, fv::Day due,
               std::vector<fv::Observation> observations,
@@ -246,10 +238,10 @@ TEST(GoalPolicy, OutOfRangeIsRejected) {
   const fv::SuccessPlan plan({seed_goal()});
   fv::GoalPolicy ratio;
   ratio.at_risk_ratio = 1.5;
-  expect_invalid([&] { (void)plan.evaluate(0, ratio); }, "at_risk_ratio: must be within [0, 1]");
+  fvtest::expect_invalid([&] { (void)plan.evaluate(0, ratio); }, "at_risk_ratio: must be within [0, 1]");
   fv::GoalPolicy grace;
   grace.grace_days = -1;
-  expect_invalid([&] { (void)plan.evaluate(0, grace); }, "grace_days: must not be negative");
+  fvtest::expect_invalid([&] { (void)plan.evaluate(0, grace); }, "grace_days: must not be negative");
 }
 
 TEST(SuccessPlan, LooksUpGoals) {
@@ -274,35 +266,35 @@ TEST(SuccessPlan, ValidationNamesThePath) {
     change(second);
     return std::vector<fv::Goal>{ok, second};
   };
-  expect_invalid(
+  fvtest::expect_invalid(
       [&] { fv::SuccessPlan(with([](fv::Goal& g) { g.id = std::string("meetings"); })); },
                  "goals[1].id: duplicate id \"meetings\" (also goals[0])");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.id = std::string(" "); })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.id = std::string(" "); })); },
                  "goals[1].id: must not be blank");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.metric = std::string(""); })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.metric = std::string(""); })); },
                  "goals[1].metric: must not be blank");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.due = g.start; })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.due = g.start; })); },
                  "goals[1].due: must be after start (day 0)");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.target = 5; })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.target = 5; })); },
                  "goals[1].target: must differ from baseline");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.target = 4; })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.target = 4; })); },
                  "goals[1].target: must be above baseline for an \"up\" goal");
-  expect_invalid(
+  fvtest::expect_invalid(
       [&] { fv::SuccessPlan(with([](fv::Goal& g) { g.direction = fv::GoalDirection::down; })); },
       "goals[1].target: must be below baseline for a \"down\" goal");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.baseline = std::nan(""); })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.baseline = std::nan(""); })); },
                  "goals[1].baseline: must be finite");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.target = INFINITY; })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.target = INFINITY; })); },
                  "goals[1].target: must be finite");
-  expect_invalid(
+  fvtest::expect_invalid(
       [&] { fv::SuccessPlan(with([](fv::Goal& g) { g.observations[2].value = std::nan(""); })); },
       "goals[1].observations[2][1]: must be finite");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.observations[0].day = -1; })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.observations[0].day = -1; })); },
                  "goals[1].observations[0][0]: must not precede the goal's start (day 0)");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.observations[2].day = 13; })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.observations[2].day = 13; })); },
                  "goals[1].observations[2][0]: observations must be in day order (the previous one "
                  "is day 14)");
-  expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.first_value = true; })); },
+  fvtest::expect_invalid([&] { fv::SuccessPlan(with([](fv::Goal& g) { g.first_value = true; })); },
                  "goals[1].first_value: only one goal may define first value "
                  "(goals[0] already does)");
 }
@@ -357,7 +349,7 @@ const std::string kGoalFields =
     R"("direction": "up")";
 
 void expect_rejected(const std::string& json, const std::string& message) {
-  expect_invalid([&] { (void)fv::SuccessPlan::from_json(json); }, message);
+  fvtest::expect_invalid([&] { (void)fv::SuccessPlan::from_json(json); }, message);
 }
 
 }  // namespace
