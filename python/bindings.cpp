@@ -141,8 +141,9 @@ py::tuple score(const fv::HealthModel& model, const py::dict& mapping, const py:
   auto band_out = output<std::int8_t>(given[1], "band_code", count);
   auto coverage_out = output<double>(given[2], "coverage", count);
   auto weakest_out = output<std::int8_t>(given[3], "weakest_code", count);
-  auto delta_out = output<double>(given[4], "delta", trend ? count : 0);
-  auto change_out = output<std::int8_t>(given[5], "band_change", trend ? count : 0);
+  // Without previous scores the trend arrays of a reused result are left alone.
+  auto delta_out = output<double>(trend ? given[4] : py::none(), "delta", trend ? count : 0);
+  auto change_out = output<std::int8_t>(trend ? given[5] : py::none(), "band_change", trend ? count : 0);
   fv::ScoreOutput out{span_of(score_out), span_of(band_out),  span_of(coverage_out),
                       span_of(weakest_out), span_of(delta_out), span_of(change_out)};
   if (!trend) out.delta = {}, out.band_change = {};
@@ -198,15 +199,21 @@ std::string explain(const fv::HealthModel& model, const py::dict& mapping, doubl
 
 // ---- plans ---------------------------------------------------------------------
 
-using DayArray = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>;
+// Days arrive as int32 exactly: the Python layer checks ranges and fractions,
+// so nothing here may be cast (and wrapped or truncated) silently.
+using DayArray = py::array_t<std::int32_t, py::array::c_style>;
 
 DayArray days_in(const py::object& obj, const char* name) {
-  DayArray a = DayArray::ensure(obj);
-  if (!a) {
-    PyErr_Clear();
-    throw fv::Error(fv::Errc::invalid, name, "expected whole day numbers");
+  if (py::isinstance<py::int_>(obj)) {
+    const auto v = py::cast<long long>(obj);
+    if (v < INT32_MIN || v > INT32_MAX) throw fv::Error(fv::Errc::invalid, name, std::to_string(v) + " is out of range");
+    DayArray a(1);
+    a.mutable_data()[0] = static_cast<std::int32_t>(v);
+    return a;
   }
-  return a;
+  if (!py::isinstance<DayArray>(obj) || py::cast<py::array>(obj).ndim() != 1)
+    throw fv::Error(fv::Errc::invalid, name, "expected a contiguous 1-D int32 array of days");
+  return py::reinterpret_borrow<DayArray>(obj);
 }
 
 // Applies `f` element-wise over broadcast-free 1-D inputs (equal sizes, or a scalar second operand).

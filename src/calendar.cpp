@@ -70,6 +70,7 @@ std::optional<Day> parse_date(std::string_view text) noexcept {
   unsigned y = 0, m = 0, d = 0;
   if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return std::nullopt;
   if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  if (y < 1) return std::nullopt;  // the calendar's range starts at 0001-01-01
   const std::int64_t days = days_from_civil(y, m, d);
   const Ymd back = civil_from_days(days);  // rejects 2026-02-30 and friends
   if (back.m != m || back.d != d) return std::nullopt;

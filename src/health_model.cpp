@@ -20,7 +20,8 @@ void check_points(const std::vector<CurvePoint>& points, std::size_t min_count,
                                  (min_count == 1 ? " entry" : " points"));
   for (std::size_t i = 0; i < points.size(); ++i) {
     const std::string path = index_path(list_name, i);
-    if (!std::isfinite(points[i].x)) throw_invalid(path, "x must be a finite number");
+    // Bounded so that spans and slopes stay finite and exact enough.
+    if (!(std::fabs(points[i].x) <= 1e15)) throw_invalid(path, "x must be a number within [-1e15, 1e15]");
     if (!is_fraction(points[i].fraction))
       throw_invalid(path, "fraction must be within [0, 1]");
     if (i > 0 && !(points[i].x > points[i - 1].x))
@@ -235,8 +236,10 @@ HealthModel::HealthModel(std::string name, std::vector<Factor> factors, std::vec
     if (f.name.empty()) throw_invalid(join_path(path, "name"), "must not be empty");
     if (!seen.insert(f.name).second)
       throw_invalid(join_path(path, "name"), "duplicate factor \"" + f.name + "\"");
-    if (!(f.weight > 0) || !std::isfinite(f.weight))
-      throw_invalid(join_path(path, "weight"), "must be > 0 and finite");
+    // Bounded so that no weighted sum can overflow or lose the smaller weights.
+    if (!(f.weight > 0)) throw_invalid(join_path(path, "weight"), "must be > 0");
+    if (!(f.weight >= 1e-9 && f.weight <= 1e9))
+      throw_invalid(join_path(path, "weight"), "must be between 1e-9 and 1e9");
     weights_.push_back(f.weight);
     total_weight_ += f.weight;
   }

@@ -224,6 +224,11 @@ Graph build_graph(const Template& t) {
     g.nodes.push_back(std::move(n));
     return g.nodes.size() - 1;
   };
+  for (std::size_t p = 0; p < t.phases.size(); ++p)
+    for (std::size_t q = 0; q < p; ++q)
+      if (t.phases[q].id == t.phases[p].id)
+        throw_invalid("phases[" + std::to_string(p) + "].id",
+                      "duplicate phase \"" + t.phases[p].id + "\" (already used at phases[" + std::to_string(q) + "])");
   // Nodes first, so dependencies may point forward in the document.
   for (std::size_t p = 0; p < t.phases.size(); ++p) {
     for (std::size_t m = 0; m < t.phases[p].milestones.size(); ++m) {

@@ -78,7 +78,8 @@ struct Work {
   std::vector<std::size_t> bind;
   std::vector<Completion> completion;
   std::vector<int> slip_count, slip_days;
-  std::vector<std::uint8_t> critical;
+  std::vector<std::uint8_t> critical, redated;
+  std::vector<const MetricSnapshot*> snapshots;  // on or before as_of, in day order
 
   void reset(std::size_t n) {
     active.assign(n, 1);
@@ -93,6 +94,8 @@ struct Work {
     completion.assign(n, Completion::open);
     slip_count.assign(n, 0);
     slip_days.assign(n, 0);
+    redated.assign(n, 0);
+    snapshots.clear();
   }
 };
 
@@ -198,16 +201,24 @@ struct Scheduler::Impl {
         policy(p) {
     if (policy.due_soon_days < 0) throw_invalid("policy.due_soon_days", "must be >= 0");
     if (policy.stuck_days < 1) throw_invalid("policy.stuck_days", "must be >= 1");
+    if (!(policy.goals.at_risk_ratio >= 0 && policy.goals.at_risk_ratio <= 1))
+      throw_invalid("policy.goals.at_risk_ratio", "must be within [0, 1]");
+    if (policy.goals.grace_days < 0) throw_invalid("policy.goals.grace_days", "must be >= 0");
     for (const Template& tpl : templates.templates()) compiled.push_back(compile(tpl));
   }
 
   // Business-day or calendar arithmetic, as the node asks.
   Day advance(Day d, int n, DayCount days) const {
-    if (days == DayCount::calendar) return d + n;
+    if (days == DayCount::calendar) return calendar_add(d, n);
     return n > 0 ? calendar.add_business_days(d, n) : calendar.roll_forward(d);
   }
   Day finish_after(Day start, int duration, DayCount days) const {
-    return days == DayCount::calendar ? start + duration : calendar.add_business_days(start, duration);
+    return days == DayCount::calendar ? calendar_add(start, duration) : calendar.add_business_days(start, duration);
+  }
+  static Day calendar_add(Day d, int n) {
+    const std::int64_t x = static_cast<std::int64_t>(d) + n;
+    if (x < kFirstDay || x > kLastDay) throw_invalid("", "outside 0001-01-01 .. 9999-12-31");
+    return static_cast<Day>(x);
   }
 
   void evaluate(const AccountPlan& a, Day as_of, Work& w, PlanReport& r) const;
@@ -218,9 +229,11 @@ struct Scheduler::Impl {
   void activate(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
   // One scheduling pass; `actuals` switches from the plan to the forecast.
   void schedule(const CompiledTemplate& ct, Day start, Day as_of, bool actuals, Work& w) const;
+  void schedule_node(const CompiledTemplate& ct, std::size_t n, Day start, Day as_of, bool actuals, Work& w,
+                     std::vector<Day>& finish) const;
   void complete(const AccountPlan& a, const CompiledTemplate& ct, Day as_of,
                 const std::vector<GoalReport>& goals, Work& w, std::vector<std::string>& warnings) const;
-  void commit_dates(const CompiledTemplate& ct, Work& w) const;
+  void commit_dates(const CompiledTemplate& ct, Day as_of, Work& w) const;
   Status status_of(std::size_t n, Day as_of, const Work& w) const;
   void summarise(const AccountPlan& a, const CompiledTemplate& ct, Day as_of, const Work& w,
                  PlanReport& r) const;
@@ -281,6 +294,18 @@ void Scheduler::Impl::activate(const AccountPlan& a, const CompiledTemplate& ct,
 void Scheduler::Impl::schedule(const CompiledTemplate& ct, Day start, Day as_of, bool actuals, Work& w) const {
   std::vector<Day>& finish = actuals ? w.forecast : w.planned_due;
   for (const std::size_t n : ct.order) {
+    try {
+      schedule_node(ct, n, start, as_of, actuals, w, finish);
+    } catch (const Error&) {
+      throw Error(Errc::invalid, ct.nodes[n].path,
+                  "its dates fall outside 0001-01-01 .. 9999-12-31 (offsets and durations add up too far)");
+    }
+  }
+}
+
+void Scheduler::Impl::schedule_node(const CompiledTemplate& ct, std::size_t n, Day start, Day as_of, bool actuals,
+                                    Work& w, std::vector<Day>& finish) const {
+  {
     const CompiledNode& cn = ct.nodes[n];
     Day pf = kNoDay;
     std::size_t binder = kNone;
@@ -297,11 +322,11 @@ void Scheduler::Impl::schedule(const CompiledTemplate& ct, Day start, Day as_of,
         w.planned_start[n] = finish[n];
         w.bind[n] = binder;
       }
-      continue;
+      return;
     }
     if (actuals && w.done[n] != kNoDay) {
       finish[n] = w.done[n];
-      continue;
+      return;
     }
     Day s, f;
     bool bound = false;
@@ -321,22 +346,24 @@ void Scheduler::Impl::schedule(const CompiledTemplate& ct, Day start, Day as_of,
       w.planned_start[n] = s;
       w.bind[n] = bound ? binder : kNone;
       finish[n] = f;
-      continue;
+      return;
     }
     // Open as of today: it cannot finish before today, nor before the date it was moved to.
     const DayCount days = cn.task ? cn.task->days : cn.milestone->days;
     const Day earliest = days == DayCount::business ? calendar.roll_forward(as_of) : as_of;
     f = max_day(f, earliest);
-    if (w.progress[n] && !w.progress[n]->redates.empty()) f = max_day(f, w.due[n]);
+    if (w.redated[n]) f = max_day(f, w.due[n]);
     finish[n] = f;
   }
 }
 
-void Scheduler::Impl::commit_dates(const CompiledTemplate& ct, Work& w) const {
+void Scheduler::Impl::commit_dates(const CompiledTemplate& ct, Day as_of, Work& w) const {
   for (std::size_t n = 0; n < ct.nodes.size(); ++n) {
     Day due = w.planned_due[n];
     if (const Progress* p = w.progress[n]) {
       for (const Redate& r : p->redates) {
+        if (r.on > as_of) break;  // not made yet, as of this day (re-dates are in the order made)
+        w.redated[n] = 1;
         if (r.to > due) {
           ++w.slip_count[n];
           w.slip_days[n] += r.to - due;
@@ -359,17 +386,17 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
       w.completion[n] = Completion::declared;
     }
   }
-  // Verified in the data: the first day a milestone's criterion held.
+  // Verified in the data: the first day a criterion held. Criteria are judged
+  // from the plan start (attributes alone may already satisfy one) and then on
+  // every day a metric or goal reading arrived; a reading from before the
+  // start counts from the start.
+  const std::vector<const MetricSnapshot*>& snapshots = w.snapshots;
   std::vector<Day> days;
-  std::vector<const MetricSnapshot*> snapshots;
-  for (const MetricSnapshot& s : a.metrics)
-    if (s.day <= as_of) snapshots.push_back(&s);
-  std::stable_sort(snapshots.begin(), snapshots.end(),
-                   [](const MetricSnapshot* x, const MetricSnapshot* y) { return x->day < y->day; });
-  for (const MetricSnapshot* s : snapshots) days.push_back(s->day);
+  if (a.start <= as_of) days.push_back(a.start);
+  for (const MetricSnapshot* s : snapshots) days.push_back(max_day(s->day, a.start));
   for (const Goal& g : a.goals.goals())
     for (const Observation& o : g.observations)
-      if (o.day <= as_of) days.push_back(o.day);
+      if (o.day <= as_of) days.push_back(max_day(o.day, a.start));
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
 
@@ -422,22 +449,29 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
       continue;
     }
     if (cn.milestone->done_when) continue;  // only the data can say
+    // Reached when its own active tasks are done. A milestone with none left
+    // (a gate, or every task skipped) is reached once its dependencies are
+    // done and its own date has come.
     Day last = kNoDay;
-    bool all = true;
+    bool all = true, any_task = false;
     for (const std::size_t p : cn.preds) {
-      const bool own_task = ct.nodes[p].owner == n;
-      if (cn.has_tasks && !own_task) continue;  // dependencies schedule a milestone; its tasks complete it
-      if (!w.active[p] || w.skipped[p]) continue;
-      if (w.done[p] == kNoDay) {
-        all = false;
-        break;
-      }
+      if (ct.nodes[p].owner != n || !w.active[p] || w.skipped[p]) continue;
+      any_task = true;
+      all = all && w.done[p] != kNoDay;
       last = max_day(last, w.done[p]);
     }
-    if (all) {
-      w.done[n] = last == kNoDay ? a.start : last;
-      w.completion[n] = Completion::tasks;
+    if (!all) continue;
+    if (!any_task) {
+      for (const std::size_t p : cn.preds) {
+        if (ct.nodes[p].owner == n || !w.active[p] || w.skipped[p]) continue;
+        all = all && w.done[p] != kNoDay;
+        last = max_day(last, w.done[p]);
+      }
+      last = max_day(last, advance(a.start, cn.milestone->offset, cn.milestone->days));
+      if (!all || last > as_of) continue;
     }
+    w.done[n] = last;
+    w.completion[n] = Completion::tasks;
   }
 }
 
@@ -475,7 +509,8 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
     if (is_done) continue;
     all_milestones_done = all_milestones_done && !finish[n];
     if (w.due[n] < as_of) {
-      const int late = calendar.business_days_between(w.due[n], as_of);
+      // Due on a weekend and late by a day still counts as one day late.
+      const int late = std::max(1, calendar.business_days_between(w.due[n], as_of));
       if (late > worst_overdue) {
         worst_overdue = late;
         worst_id = ct.nodes[n].milestone->id;
@@ -489,8 +524,7 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
   bool exit_met = false;
   if (ct.source->exit) {
     CriteriaScope scope(a);
-    for (const MetricSnapshot& s : a.metrics)
-      if (s.day <= as_of) scope.apply(s);  // the latest reading of each metric wins
+    for (const MetricSnapshot* s : w.snapshots) scope.apply(*s);  // in day order: the latest reading wins
     scope.set_day(as_of);
     if (const auto m = unmeasured(*ct.source->exit, scope))
       r.warnings.push_back("exit: \"" + *m + "\" has not been measured yet");
@@ -543,10 +577,14 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, Day as_of, Work& w, PlanRep
   r.template_id = ct.source->id;
   const std::size_t n_nodes = ct.nodes.size();
   w.reset(n_nodes);
+  for (const MetricSnapshot& m : a.metrics)
+    if (m.day <= as_of) w.snapshots.push_back(&m);
+  std::stable_sort(w.snapshots.begin(), w.snapshots.end(),
+                   [](const MetricSnapshot* x, const MetricSnapshot* y) { return x->day < y->day; });
   check_progress(a, ct, w);
   activate(a, ct, w);
   schedule(ct, a.start, as_of, false, w);
-  commit_dates(ct, w);
+  commit_dates(ct, as_of, w);
   r.goals = a.goals.evaluate(as_of, policy.goals);
   complete(a, ct, as_of, r.goals, w, r.warnings);
   schedule(ct, a.start, as_of, true, w);
@@ -607,7 +645,15 @@ const TemplateSet& Scheduler::templates() const noexcept { return impl_->templat
 const Calendar& Scheduler::calendar() const noexcept { return impl_->calendar; }
 const PlanPolicy& Scheduler::policy() const noexcept { return impl_->policy; }
 
+namespace {
+// Accounts' dates are 1970-2100 (see the JSON reader); so is the evaluation day.
+void check_as_of(Day as_of) {
+  if (as_of < 0 || as_of > 47482) throw_invalid("as_of", "day " + std::to_string(as_of) + " is outside 1970-2100");
+}
+}  // namespace
+
 PlanReport Scheduler::evaluate(const AccountPlan& account, Day as_of) const {
+  check_as_of(as_of);
   Work w;
   PlanReport r;
   impl_->evaluate(account, as_of, w, r);
@@ -615,6 +661,7 @@ PlanReport Scheduler::evaluate(const AccountPlan& account, Day as_of) const {
 }
 
 void Scheduler::evaluate(std::span<const AccountPlan> accounts, Day as_of, const Sink& sink, unsigned threads) const {
+  check_as_of(as_of);
   auto run = [&](std::size_t begin, std::size_t end) {
     Work w;        // reused across the accounts of one thread
     PlanReport r;  // idem
@@ -627,7 +674,9 @@ void Scheduler::evaluate(std::span<const AccountPlan> accounts, Day as_of, const
       sink(i, r);
     }
   };
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  // More threads than cores only adds overhead to CPU-bound work.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  threads = threads == 0 ? cores : std::min(threads, cores);
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, accounts.size() / 64)));
   if (threads <= 1) {
     run(0, accounts.size());

@@ -162,7 +162,13 @@ PlanPolicy PlanPolicy::from_json(std::string_view text) {
   if (r.has("goals")) {
     const ObjectReader g(r.required("goals"), "goals", {"at_risk_ratio", "grace_days"});
     p.goals.at_risk_ratio = g.number_or("at_risk_ratio", p.goals.at_risk_ratio);
-    p.goals.grace_days = static_cast<Day>(g.number_or("grace_days", p.goals.grace_days));
+    if (!(p.goals.at_risk_ratio >= 0 && p.goals.at_risk_ratio <= 1))
+      throw_invalid(g.field_path("at_risk_ratio"), "must be within [0, 1]");
+    if (g.has("grace_days")) {
+      const double v = g.number("grace_days");
+      if (v != std::floor(v) || v < 0 || v > 3650) throw_invalid(g.field_path("grace_days"), "must be a whole number of days within [0, 3650]");
+      p.goals.grace_days = static_cast<Day>(v);
+    }
   }
   return p;
 }

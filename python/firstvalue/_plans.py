@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
+from ._core import InvalidError as InvalidError_
 
 DateLike = Union[str, int, _dt.date, np.datetime64, Any]
 _NAT = np.iinfo(np.int64).min
@@ -34,17 +35,39 @@ def _day(value: DateLike) -> int:
     raise TypeError(f"expected a date (YYYY-MM-DD string, datetime.date, numpy.datetime64 or day number), got {value!r}")
 
 
+_INT32 = np.iinfo(np.int32)
+
+
+def _checked_int32(arr: np.ndarray, what: str) -> np.ndarray:
+    """Whole numbers that fit int32, never wrapped or truncated."""
+    if arr.dtype == object or np.issubdtype(arr.dtype, np.floating):
+        as_float = arr.astype(np.float64)
+        if not np.all(np.isfinite(as_float)) or np.any(as_float != np.floor(as_float)):
+            raise InvalidError_(f"{what}: expected whole numbers")
+        arr = as_float
+    if arr.size and (arr.min() < _INT32.min or arr.max() > _INT32.max):
+        raise InvalidError_(f"{what}: {arr.max() if arr.max() > _INT32.max else arr.min()} is out of range")
+    return arr.astype(np.int32)
+
+
 def _days(values: Any) -> np.ndarray:
-    """Dates (scalar or array-like) as an int32 array of days."""
+    """Dates (scalar or array-like, any shape) as an int32 array of days of the same shape."""
     arr = np.asarray(values)
     if np.issubdtype(arr.dtype, np.datetime64):
         d = arr.astype("datetime64[D]")
         if np.isnat(d).any():
             raise ValueError("dates must not be NaT")
-        return d.astype(np.int64).astype(np.int32).reshape(-1)
-    if np.issubdtype(arr.dtype, np.integer):
-        return arr.astype(np.int32).reshape(-1)
-    return np.array([_day(v) for v in arr.reshape(-1).tolist()], dtype=np.int32)
+        return _checked_int32(d.astype(np.int64), "dates")
+    if np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating):
+        return _checked_int32(arr, "dates")
+    return np.array([_day(v) for v in arr.reshape(-1).tolist()], dtype=np.int32).reshape(arr.shape)
+
+
+def _binary(fn, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Applies a core function element-wise with numpy broadcasting, keeping the shape."""
+    x, y = np.broadcast_arrays(a, b)
+    out = fn(np.ascontiguousarray(x.reshape(-1)), np.ascontiguousarray(y.reshape(-1)))
+    return out.reshape(x.shape)
 
 
 def _to_datetime64(days: np.ndarray) -> np.ndarray:
@@ -52,11 +75,6 @@ def _to_datetime64(days: np.ndarray) -> np.ndarray:
     wide = days.astype(np.int64)
     wide[days == _core.NO_DAY] = _NAT
     return wide.view("datetime64[D]")
-
-
-def _scalar_or_array(result: np.ndarray, like: Any) -> Any:
-    out = _to_datetime64(result)
-    return out[0] if np.ndim(like) == 0 else out
 
 
 def _json_default(value: Any) -> Any:
@@ -100,20 +118,24 @@ class Calendar:
         return self._c.to_json(indent)
 
     def is_business_day(self, dates: Any) -> Any:
-        out = self._c.is_business_day(_days(dates)).astype(bool)
-        return bool(out[0]) if np.ndim(dates) == 0 else out
+        d = _days(dates)
+        out = self._c.is_business_day(d.reshape(-1)).reshape(d.shape).astype(bool)
+        return bool(out) if out.ndim == 0 else out
 
     def add_business_days(self, dates: Any, n: Any) -> Any:
-        """The n-th business day after each date (before, for negative n)."""
-        return _scalar_or_array(self._c.add_business_days(_days(dates), np.asarray(n, dtype=np.int32).reshape(-1)), dates)
+        """The n-th business day after each date (before, for negative n); broadcasts."""
+        out = _to_datetime64(_binary(self._c.add_business_days, _days(dates), _checked_int32(np.asarray(n), "n")))
+        return out[()] if out.ndim == 0 else out
 
     def business_days_between(self, a: Any, b: Any) -> Any:
-        """Business days in (a, b] (negative when b is before a)."""
-        out = self._c.business_days_between(_days(a), _days(b))
-        return int(out[0]) if np.ndim(a) == 0 and np.ndim(b) == 0 else out
+        """Business days in (a, b] (minus those in [b, a) when b is before a); broadcasts."""
+        out = _binary(self._c.business_days_between, _days(a), _days(b))
+        return int(out) if out.ndim == 0 else out
 
     def roll_forward(self, dates: Any) -> Any:
-        return _scalar_or_array(self._c.roll_forward(_days(dates)), dates)
+        d = _days(dates)
+        out = _to_datetime64(self._c.roll_forward(d.reshape(-1)).reshape(d.shape))
+        return out[()] if out.ndim == 0 else out
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Calendar) and self._c == other._c

@@ -22,6 +22,9 @@ TEST(Calendar, CivilDates) {
   EXPECT_FALSE(fv::parse_date("2026-13-01"));
   EXPECT_FALSE(fv::parse_date("2026-1-01"));
   EXPECT_FALSE(fv::parse_date("yesterday"));
+  EXPECT_FALSE(fv::parse_date("0000-01-01"));  // before the calendar's range
+  EXPECT_EQ(fv::parse_date("0001-01-01"), fv::kFirstDay);
+  EXPECT_EQ(fv::parse_date("9999-12-31"), fv::kLastDay);
   for (fv::Day d = -700000; d < 2900000; d += 997) EXPECT_EQ(*fv::parse_date(fv::format_date(d)), d);
 }
 

@@ -64,6 +64,8 @@ TEST(PlanTemplate, ValidationNamesThePath) {
   EXPECT_EQ(error_of(one_milestone(R"({"id":"a","depends_on":["m"]})")),
             "phases[0].milestones[0].tasks[0].depends_on[0]: dependency cycle: a \u2192 m \u2192 a");
   EXPECT_EQ(error_of(R"({"id":"t","phases":[]})"), "phases: a template needs at least one phase");
+  EXPECT_EQ(error_of(R"({"id":"t","phases":[{"id":"p","milestones":[]},{"id":"p","milestones":[]}]})"),
+            "phases[1].id: duplicate phase \"p\" (already used at phases[0])");
 }
 
 TEST(PlanTemplateSet, DefaultSetFollowsTheSeeds) {

@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "cases.hpp"
 #include "firstvalue/error.hpp"
 #include "firstvalue/random.hpp"
 #include "firstvalue/schedule.hpp"
@@ -72,7 +73,11 @@ TEST(Schedule, ActualsRedatesAndSkips) {
   a.progress["q"].redates = {{D("2026-11-04"), D("2026-11-13")},       // +7 days: a slip
                              {D("2026-11-06"), D("2026-11-12")}};      // pulled in: not a slip
   a.progress["x"].skipped = true;
-  const auto r = s.evaluate(a, D("2026-11-05"));
+  // As of Thu 5 the second re-date (made on Fri 6) has not happened yet.
+  const auto before = s.evaluate(a, D("2026-11-05"));
+  EXPECT_EQ(node(before, "q").due, D("2026-11-13"));
+  EXPECT_EQ(node(before, "q").slip_days, 7);
+  const auto r = s.evaluate(a, D("2026-11-06"));
   EXPECT_EQ(node(r, "p").status, fv::Status::done);
   EXPECT_EQ(node(r, "p").completion, fv::Completion::declared);
   EXPECT_EQ(node(r, "q").planned_due, D("2026-11-06"));
@@ -80,7 +85,7 @@ TEST(Schedule, ActualsRedatesAndSkips) {
   EXPECT_EQ(node(r, "q").slip_count, 1);
   EXPECT_EQ(node(r, "q").slip_days, 7);
   EXPECT_EQ(node(r, "q").status, fv::Status::slipped);
-  // q starts when p actually finished (Tue 3) but keeps its new date, Thu 12.
+  // q could finish Thu 5 after p's actual finish (Tue 3) but keeps its new date, Thu 12.
   EXPECT_EQ(node(r, "q").forecast, D("2026-11-12"));
   // x is skipped: r waits only for q.
   EXPECT_EQ(node(r, "x").status, fv::Status::skipped);
@@ -249,4 +254,77 @@ TEST(Schedule, AccountJsonRejectsBadInputWithPaths) {
   EXPECT_EQ(error_of(R"({"account":"a","start":"2026-11-02","goals":[{"id":"g","metric":"m","baseline":1,"target":2,"start":"2026-11-02","due":"2026-1-02"}]})"),
             "goals[0].due: not a date \"2026-1-02\" (expected YYYY-MM-DD)");
   EXPECT_EQ(error_of(R"({"account":"a","start":"2026-11-02","progres":{}})"), "progres: unknown key");
+}
+
+// Regressions from review: each of these once gave a wrong or unexplained answer.
+TEST(ScheduleReview, DatesThatRunPastTheCalendarNameTheTask) {
+  std::string tasks;
+  for (int i = 0; i < 40; ++i)
+    tasks += (i ? "," : "") + std::string(R"({"id":"t)") + std::to_string(i) + R"(","days":"calendar","offset":100000,"duration":100000)" +
+             (i ? R"(,"depends_on":["t)" + std::to_string(i - 1) + "\"]" : std::string()) + "}";
+  const fv::Scheduler s(one(tasks), fv::Calendar());
+  try {
+    (void)s.evaluate(account(D("2026-11-02")), D("2026-11-02"));
+    FAIL();
+  } catch (const fv::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("phases[0].milestones[0].tasks[", 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("outside 0001-01-01 .. 9999-12-31"), std::string::npos);
+  }
+}
+
+TEST(ScheduleReview, AsOfIsValidatedWithItsOwnPath) {
+  const fv::Scheduler s(one(R"({"id":"a","from":"start","duration":1})"), fv::Calendar());
+  fvtest::expect_invalid([&] { (void)s.evaluate(account(D("2026-11-02")), -5); }, "as_of: day -5 is outside 1970-2100");
+  const std::vector<fv::AccountPlan> none;
+  fvtest::expect_invalid([&] { (void)s.evaluate(none, 5'000'000); }, "as_of: day 5000000 is outside 1970-2100");
+}
+
+TEST(ScheduleReview, ExitCriterionReadsMetricsInDayOrder) {
+  const fv::TemplateSet set({fv::Template::from_json(R"({"id":"t","exit":"u >= 5","phases":[{"id":"p","milestones":[
+      {"id":"m","tasks":[{"id":"a","from":"start","duration":20}]}]}]})")}, "t");
+  const fv::Scheduler s(set, fv::Calendar());
+  auto a = account(D("2026-11-02"));
+  a.metrics = {{D("2026-11-10"), {{"u", 9.0}}}, {D("2026-11-05"), {{"u", 0.0}}}};  // listed out of order
+  const auto r = s.evaluate(a, D("2026-11-12"));
+  EXPECT_TRUE(r.concluded);
+  EXPECT_EQ(r.reason, "concluded early: exit criterion met");
+}
+
+TEST(ScheduleReview, GatesWaitForTheirDateAndDependencies) {
+  const fv::TemplateSet set({fv::Template::from_json(R"({"id":"t","phases":[{"id":"p","milestones":[
+      {"id":"k","tasks":[{"id":"kt","from":"start","duration":5}]},
+      {"id":"day30","offset":30,"days":"calendar"},
+      {"id":"handoff","kind":"handoff","depends_on":["k"],"tasks":[{"id":"ht","from":"start","duration":1}]}]}]})")},
+                            "t");
+  const fv::Scheduler s(set, fv::Calendar());
+  auto a = account(D("2026-11-02"));
+  a.progress["ht"].skipped = true;  // every task of the handoff skipped, while k is still open
+  const auto r = s.evaluate(a, D("2026-11-20"));
+  EXPECT_EQ(node(r, "day30").done, fv::kNoDay);  // its date (Dec 2) has not come
+  EXPECT_EQ(node(r, "handoff").done, fv::kNoDay);
+  EXPECT_FALSE(r.concluded);
+  EXPECT_EQ(node(s.evaluate(a, D("2026-12-03")), "day30").done, D("2026-12-02"));
+  a.progress["kt"].done = D("2026-11-06");
+  const auto later = s.evaluate(a, D("2026-11-20"));
+  EXPECT_EQ(node(later, "handoff").done, D("2026-11-06"));  // k done, the handoff's own date (day 0) long past
+}
+
+TEST(ScheduleReview, CriteriaOverAttributesHoldFromThePlanStart) {
+  const fv::Scheduler s(one(R"({"id":"sso","from":"start","duration":3,"done_when":"sso_logins > 0"})"), fv::Calendar());
+  const auto r = s.evaluate(account(D("2026-11-02"), {{"sso_logins", 3.0}}), D("2026-11-10"));
+  EXPECT_EQ(node(r, "sso").done, D("2026-11-02"));
+  EXPECT_EQ(node(r, "sso").completion, fv::Completion::detected);
+}
+
+TEST(ScheduleReview, PolicyIsValidatedWhenTheSchedulerIsBuilt) {
+  fvtest::expect_invalid([] { (void)fv::PlanPolicy::from_json(R"({"goals":{"grace_days":-1}})"); },
+                         "goals.grace_days: must be a whole number of days within [0, 3650]");
+  fvtest::expect_invalid([] { (void)fv::PlanPolicy::from_json(R"({"goals":{"grace_days":2.9}})"); },
+                         "goals.grace_days: must be a whole number of days within [0, 3650]");
+  fvtest::expect_invalid([] { (void)fv::PlanPolicy::from_json(R"({"goals":{"at_risk_ratio":7}})"); },
+                         "goals.at_risk_ratio: must be within [0, 1]");
+  fv::PlanPolicy bad;
+  bad.goals.grace_days = -1;
+  fvtest::expect_invalid([&] { fv::Scheduler s(fv::TemplateSet::default_set(), fv::Calendar(), bad); },
+                         "policy.goals.grace_days: must be >= 0");
 }

@@ -194,6 +194,14 @@ def test_out_reuses_the_result_arrays():
     np.testing.assert_array_equal(again.band_change, fresh.band_change)
 
 
+def test_out_from_a_trend_call_can_be_reused_without_previous():
+    m = fv.HealthModel.default()
+    with_trend = m.score(_inputs(8, seed=1), previous=np.full(8, 50.0))
+    again = m.score(_inputs(8, seed=2), out=with_trend)
+    assert again.delta is None and again.score is with_trend.score
+    np.testing.assert_array_equal(again.score, m.score(_inputs(8, seed=2)).score)
+
+
 def test_out_of_the_wrong_shape_is_rejected_without_writing():
     m = fv.HealthModel.default()
     small = m.score(_inputs(3))

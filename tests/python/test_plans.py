@@ -176,6 +176,25 @@ def test_template_set_from_python_templates():
     assert "kickoff_meeting" in set(fv.TemplateSet.default()["enterprise"].milestones()["id"])
 
 
+def test_calendar_conversions_never_wrap_truncate_or_flatten():
+    cal = fv.Calendar()
+    with pytest.raises(fv.InvalidError, match="out of range"):
+        cal.roll_forward(2**32 + 20000)
+    with pytest.raises(fv.InvalidError, match="out of range"):
+        cal.add_business_days(20000, np.array([2**32 + 3]))
+    with pytest.raises(fv.InvalidError, match="whole numbers"):
+        cal.add_business_days(20000, 2.9)
+    with pytest.raises(fv.InvalidError, match="whole numbers"):
+        cal.roll_forward(np.array([20000.7]))
+    grid = np.array([["2026-11-27", "2026-11-28"], ["2026-11-29", "2026-11-30"]], dtype="datetime64[D]")
+    out = cal.add_business_days(grid, 1)
+    assert out.shape == (2, 2) and out[0, 0] == np.datetime64("2026-11-30")
+    assert cal.is_business_day(grid).shape == (2, 2)
+    # Either operand broadcasts.
+    np.testing.assert_array_equal(cal.business_days_between("2026-11-23", np.array(["2026-11-30", "2026-12-07"], dtype="datetime64[D]")), [5, 10])
+    np.testing.assert_array_equal(cal.add_business_days("2026-11-27", [1, 2]), np.array(["2026-11-30", "2026-12-01"], dtype="datetime64[D]"))
+
+
 def test_calendar_out_of_range_is_an_error():
     cal = fv.Calendar()
     with pytest.raises(fv.InvalidError, match=r"^n: 2147483647 business days leads outside"):
