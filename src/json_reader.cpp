@@ -1,6 +1,9 @@
 #include "json_reader.hpp"
 
 #include <cmath>
+#include <functional>
+#include <set>
+#include <vector>
 
 #include "firstvalue/calendar.hpp"
 
@@ -13,9 +16,63 @@ const char* type_name(const json& v) {
 
 }  // namespace
 
+namespace {
+
+// Tracks where the parser is, so that a repeated key, which nlohmann would
+// silently resolve last-wins, is rejected with its path.
+class DuplicateKeyGuard {
+ public:
+  bool operator()(int depth, json::parse_event_t event, json& parsed) {
+    (void)depth;
+    switch (event) {
+      case json::parse_event_t::object_start:
+        frames_.push_back(Frame{false, 0, {}, {}});
+        break;
+      case json::parse_event_t::array_start:
+        frames_.push_back(Frame{true, 0, {}, {}});
+        break;
+      case json::parse_event_t::key: {
+        Frame& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.seen.insert(f.key).second) throw_invalid(path(), "duplicate key");
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string> seen;
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::string path() const {
+    std::string p;
+    for (const Frame& f : frames_) p = f.array ? index_path(p, f.index) : join_path(p, f.key);
+    return p;
+  }
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
 json parse_document(std::string_view text, std::string_view what) {
   try {
-    return json::parse(text.begin(), text.end());
+    DuplicateKeyGuard guard;
+    return json::parse(text.begin(), text.end(), std::ref(guard));
   } catch (const json::parse_error& e) {
     throw Error(Errc::invalid, "",
                 std::string(what) + " is not valid JSON (byte " + std::to_string(e.byte) +

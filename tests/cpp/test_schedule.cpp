@@ -254,6 +254,8 @@ TEST(Schedule, AccountJsonRejectsBadInputWithPaths) {
   EXPECT_EQ(error_of(R"({"account":"a","start":"2026-11-02","goals":[{"id":"g","metric":"m","baseline":1,"target":2,"start":"2026-11-02","due":"2026-1-02"}]})"),
             "goals[0].due: not a date \"2026-1-02\" (expected YYYY-MM-DD)");
   EXPECT_EQ(error_of(R"({"account":"a","start":"2026-11-02","progres":{}})"), "progres: unknown key");
+  EXPECT_EQ(error_of(R"({"account":"a","start":"2026-11-02","metrics":[{"day":"2026-11-03","values":{"u":1}},{"day":"2026-11-04","values":{"u":1,"u":2}}]})"),
+            "metrics[1].values.u: duplicate key");
 }
 
 // Regressions from review: each of these once gave a wrong or unexplained answer.
