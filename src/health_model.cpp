@@ -1,9 +1,9 @@
 #include <algorithm>
-#include <thread>
 #include <unordered_set>
 
 #include "firstvalue/error.hpp"
 #include "firstvalue/health.hpp"
+#include "parallel.hpp"
 
 namespace firstvalue {
 namespace {
@@ -345,28 +345,11 @@ void HealthModel::score(std::span<const Column> inputs, const ScoreOutput& out,
   for (std::size_t k = 0; k < factors_.size(); ++k) cols[k] = inputs[column_of[k]].values.data();
   const BlockKernel kernel(*this, cols);
 
-  unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
-                                          : options.threads;
-  // Below this a thread costs more than it saves.
+  // Below kMinPerThread accounts a thread costs more than it saves; ranges
+  // start on block boundaries so every thread works on whole cache lines.
   constexpr std::size_t kMinPerThread = 1u << 15;
-  threads = static_cast<unsigned>(
-      std::min<std::size_t>(threads, std::max<std::size_t>(1, n / kMinPerThread)));
-  if (threads <= 1) {
-    kernel.run(0, n, out, options.previous);
-    return;
-  }
-  std::vector<std::jthread> pool;
-  pool.reserve(threads - 1);
-  // Chunks start on block boundaries so every thread works on whole cache lines.
-  const std::size_t chunk = ((n + threads - 1) / threads + BlockKernel::kBlock - 1) / BlockKernel::kBlock *
-                            BlockKernel::kBlock;
-  for (unsigned t = 1; t < threads; ++t) {
-    const std::size_t begin = std::min(n, t * chunk);
-    const std::size_t end = std::min(n, begin + chunk);
-    if (begin < end)
-      pool.emplace_back([&kernel, &out, &options, begin, end] { kernel.run(begin, end, out, options.previous); });
-  }
-  kernel.run(0, std::min(n, chunk), out, options.previous);
+  detail::parallel_ranges(n, options.threads, kMinPerThread, BlockKernel::kBlock,
+                          [&](std::size_t begin, std::size_t end) { kernel.run(begin, end, out, options.previous); });
 }
 
 ScoreResult HealthModel::score(std::span<const Column> inputs, const ScoreOptions& options) const {

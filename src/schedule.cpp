@@ -1,10 +1,10 @@
 #include "firstvalue/schedule.hpp"
 
 #include <algorithm>
-#include <thread>
 #include <unordered_map>
 
 #include "firstvalue/error.hpp"
+#include "parallel.hpp"
 #include "plan_graph.hpp"
 
 namespace firstvalue {
@@ -674,33 +674,8 @@ void Scheduler::evaluate(std::span<const AccountPlan> accounts, Day as_of, const
       sink(i, r);
     }
   };
-  // More threads than cores only adds overhead to CPU-bound work.
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  threads = threads == 0 ? cores : std::min(threads, cores);
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, accounts.size() / 64)));
-  if (threads <= 1) {
-    run(0, accounts.size());
-    return;
-  }
-  // Each thread stops at its first error; the lowest account index wins, so
-  // the message does not depend on timing.
-  std::vector<std::exception_ptr> errors(threads);
-  const std::size_t chunk = (accounts.size() + threads - 1) / threads;
-  {
-    std::vector<std::jthread> pool;
-    for (unsigned t = 0; t < threads; ++t) {
-      const std::size_t begin = std::min(accounts.size(), t * chunk), end = std::min(accounts.size(), begin + chunk);
-      pool.emplace_back([&, t, begin, end] {
-        try {
-          run(begin, end);
-        } catch (...) {
-          errors[t] = std::current_exception();
-        }
-      });
-    }
-  }
-  for (const auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  // 64 accounts per thread at least; the lowest failing account's error wins.
+  detail::parallel_ranges(accounts.size(), threads, 64, 1, run);
 }
 
 std::vector<PlanReport> Scheduler::evaluate(std::span<const AccountPlan> accounts, Day as_of, unsigned threads) const {
