@@ -76,7 +76,7 @@ std::optional<std::string> optional_string(const ObjectReader& r, std::string_vi
 
 std::optional<Day> optional_day(const ObjectReader& r, std::string_view key) {
   if (!r.has(key)) return std::nullopt;
-  return json_detail::as_day(r.required(key), r.field_path(key));
+  return json_detail::as_date(r.required(key), r.field_path(key));
 }
 
 CommitteeRole parse_role(const ObjectReader& r) {

@@ -14,8 +14,6 @@ namespace {
 using json_detail::json;
 using json_detail::ObjectReader;
 
-Day date_of(const json& v, const std::string& path) { return json_detail::as_date(v, path); }
-
 json date_json(Day d) { return d == kNoDay ? json(nullptr) : json(format_date(d)); }
 
 Value value_of(const json& v, const std::string& path) {
@@ -52,7 +50,7 @@ json attributes_json(const Attributes& a) {
 Progress progress_of(const json& v, const std::string& path) {
   const ObjectReader r(v, path, {"done", "skipped", "redates"});
   Progress p;
-  if (r.has("done") && !r.required("done").is_null()) p.done = date_of(r.required("done"), r.field_path("done"));
+  if (r.has("done") && !r.required("done").is_null()) p.done = json_detail::as_date(r.required("done"), r.field_path("done"));
   if (r.has("skipped")) {
     if (!r.required("skipped").is_boolean()) throw_invalid(r.field_path("skipped"), "expected true or false");
     p.skipped = r.required("skipped").get<bool>();
@@ -62,7 +60,7 @@ Progress progress_of(const json& v, const std::string& path) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string rp = index_path(r.field_path("redates"), i);
       const ObjectReader rr(list[i], rp, {"on", "to"});
-      p.redates.push_back({date_of(rr.required("on"), rr.field_path("on")), date_of(rr.required("to"), rr.field_path("to"))});
+      p.redates.push_back({json_detail::as_date(rr.required("on"), rr.field_path("on")), json_detail::as_date(rr.required("to"), rr.field_path("to"))});
       if (i > 0 && p.redates[i].on < p.redates[i - 1].on)
         throw_invalid(join_path(rp, "on"), "re-dates must be listed in the order they were made");
     }
@@ -104,7 +102,7 @@ AccountPlan account_from_json(const json& doc, const std::string& path) {
   a.account = r.string("account");
   if (a.account.empty()) throw_invalid(r.field_path("account"), "must not be empty");
   a.template_id = r.string_or("template", "");
-  a.start = date_of(r.required("start"), r.field_path("start"));
+  a.start = json_detail::as_date(r.required("start"), r.field_path("start"));
   if (r.has("attributes")) a.attributes = attributes_of(r.required("attributes"), r.field_path("attributes"));
   if (r.has("progress")) {
     const json& p = r.required("progress");
@@ -117,7 +115,7 @@ AccountPlan account_from_json(const json& doc, const std::string& path) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string mp = index_path(r.field_path("metrics"), i);
       const ObjectReader m(list[i], mp, {"day", "values"});
-      a.metrics.push_back({date_of(m.required("day"), m.field_path("day")),
+      a.metrics.push_back({json_detail::as_date(m.required("day"), m.field_path("day")),
                            attributes_of(m.required("values"), m.field_path("values"))});
     }
   }

@@ -205,7 +205,7 @@ std::vector<Observation> parse_observations(const json& list, const std::string&
     const std::string p = index_path(path, i);
     const json& pair = list[i];
     if (!pair.is_array() || pair.size() != 2) throw_invalid(p, "expected a pair [day, value]");
-    out.push_back({json_detail::as_day(pair[0], index_path(p, 0)),
+    out.push_back({json_detail::as_date(pair[0], index_path(p, 0)),
                    json_detail::as_number(pair[1], index_path(p, 1))});
   }
   return out;
@@ -221,8 +221,8 @@ Goal parse_goal(const json& value, const std::string& path) {
   g.unit = r.string_or("unit", "");
   g.baseline = r.number("baseline");
   g.target = r.number("target");
-  g.start = json_detail::as_day(r.required("start"), r.field_path("start"));
-  g.due = json_detail::as_day(r.required("due"), r.field_path("due"));
+  g.start = json_detail::as_date(r.required("start"), r.field_path("start"));
+  g.due = json_detail::as_date(r.required("due"), r.field_path("due"));
   g.direction = parse_direction(r);
   if (r.has("first_value"))
     g.first_value = json_detail::as_bool(r.required("first_value"), r.field_path("first_value"));
@@ -294,7 +294,6 @@ std::vector<GoalReport> SuccessPlan::evaluate(Day as_of, const GoalPolicy& polic
 
 namespace json_detail {
 
-Day as_day(const json& value, const std::string& path) { return as_date(value, path); }
 
 bool as_bool(const json& value, const std::string& path) {
   if (!value.is_boolean())

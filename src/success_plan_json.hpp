@@ -17,9 +17,6 @@ nlohmann::json to_json_value(const SuccessPlan& plan);
 nlohmann::json to_json_value(const GoalReport& report);
 
 namespace json_detail {
-// A day is a JSON integer within the int32 range; 20000.0 is rejected so that a
-// fractional day can never be rounded silently.
-Day as_day(const nlohmann::json& value, const std::string& path);
 bool as_bool(const nlohmann::json& value, const std::string& path);
 }  // namespace json_detail
 
