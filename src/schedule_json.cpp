@@ -7,6 +7,7 @@
 #include "handoff_json.hpp"
 #include "json_reader.hpp"
 #include "success_plan_json.hpp"
+#include "account_plan_json.hpp"
 
 namespace firstvalue {
 namespace {
@@ -94,9 +95,7 @@ json node_json(const NodeReport& x) {
 
 }  // namespace
 
-namespace {
-
-AccountPlan account_from_json(const json& doc, const std::string& path) {
+AccountPlan account_plan_from_json(const json& doc, const std::string& path) {
   const ObjectReader r(doc, path, {"account", "template", "start", "attributes", "progress", "metrics", "goals", "handoff"});
   AccountPlan a;
   a.account = r.string("account");
@@ -130,10 +129,8 @@ AccountPlan account_from_json(const json& doc, const std::string& path) {
   return a;
 }
 
-}  // namespace
-
 AccountPlan AccountPlan::from_json(std::string_view text) {
-  return account_from_json(json_detail::parse_document(text, "account"), "");
+  return account_plan_from_json(json_detail::parse_document(text, "account"), "");
 }
 
 std::vector<AccountPlan> AccountPlan::list_from_json(std::string_view text) {
@@ -141,7 +138,7 @@ std::vector<AccountPlan> AccountPlan::list_from_json(std::string_view text) {
   json_detail::as_array(doc, "accounts");
   std::vector<AccountPlan> out;
   out.reserve(doc.size());
-  for (std::size_t i = 0; i < doc.size(); ++i) out.push_back(account_from_json(doc[i], index_path("accounts", i)));
+  for (std::size_t i = 0; i < doc.size(); ++i) out.push_back(account_plan_from_json(doc[i], index_path("accounts", i)));
   return out;
 }
 
@@ -171,7 +168,8 @@ PlanPolicy PlanPolicy::from_json(std::string_view text) {
   return p;
 }
 
-std::string AccountPlan::to_json(int indent) const {
+json account_plan_to_json_value(const AccountPlan& plan) {
+  const auto& [account, template_id, start, attributes, progress, metrics, goals, handoff] = plan;
   json progress_j = json::object();
   for (const auto& [id, p] : progress) {
     json pj = json::object();
@@ -190,8 +188,10 @@ std::string AccountPlan::to_json(int indent) const {
            {"progress", progress_j}, {"metrics", metrics_j}, {"goals", to_json_value(goals)["goals"]}};
   if (!template_id.empty()) doc["template"] = template_id;
   if (handoff) doc["handoff"] = to_json_value(*handoff);
-  return doc.dump(indent);
+  return doc;
 }
+
+std::string AccountPlan::to_json(int indent) const { return account_plan_to_json_value(*this).dump(indent); }
 
 std::string PlanReport::to_json(int indent) const {
   json nodes_j = json::array();

@@ -130,6 +130,18 @@ void expect_invalid(F&& f, const std::string& message) {
   }
 }
 
+// As expect_invalid, checking only the field path the error names.
+template <class F>
+void expect_invalid_at(F&& f, const std::string& path) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one at " << path;
+  } catch (const firstvalue::Error& e) {
+    EXPECT_EQ(e.code(), firstvalue::Errc::invalid) << e.what();
+    EXPECT_EQ(e.path(), path) << e.what();
+  }
+}
+
 // Readable test names in ctest output instead of byte dumps.
 inline void PrintTo(const HealthCase& c, std::ostream* os) { *os << c.name; }
 inline void PrintTo(const InvalidModel& c, std::ostream* os) { *os << c.name; }

@@ -158,18 +158,26 @@ def test_threads_give_identical_results():
     np.testing.assert_array_equal(a.band_code, b.band_code)
 
 
-def test_sample_portfolio_matches_the_cli(cli_path):
+def test_cli_scan_worklist_is_complete(cli_path):
     import subprocess
 
-    frame = fv.sample_health_portfolio(40, 2026)
-    assert len(frame) == 40 and frame["account"].is_unique
-    cli = json.loads(subprocess.run([str(cli_path), "scan", "--sample", "--json"], check=True,
+    doc = json.loads(subprocess.run([str(cli_path), "scan", "--sample", "--json"], check=True,
                                     capture_output=True, text=True).stdout)
-    by_key = {row["account"]: row["explanation"] for row in cli}
-    scores = fv.HealthModel.default().score(frame)
-    for key, score, band in zip(frame["account"], scores.score, scores.band):
-        assert by_key[key]["band"] == band
-        assert (by_key[key]["score"] is None and math.isnan(score)) or by_key[key]["score"] == score
+    assert doc["stalled"] + doc["at_risk"] + doc["ok"] == doc["accounts"] == 200
+    worklist = doc["worklist"]
+    assert len(worklist) == doc["stalled"] + doc["at_risk"]
+    assert [w["rank"] for w in worklist] == list(range(1, len(worklist) + 1))
+    states = [w["state"] for w in worklist]
+    assert states == sorted(states, key=lambda s: s != "stalled")
+    for w in worklist:
+        assert w["cause"] and w["action"] and w["action_text"] and w["signals"]
+        assert w["primary_signal"] in {s["name"] for s in w["signals"]}
+        # Noisy-OR of the fired weights, as signals.hpp documents.
+        survive = 1.0
+        for s in w["signals"]:
+            survive *= 1 - s["weight"]
+        assert math.isclose(w["risk"], 1 - survive, rel_tol=1e-12)
+    assert doc["ingestion"][0]["rejected"] == 0
 
 
 def test_sample_portfolio_is_deterministic():

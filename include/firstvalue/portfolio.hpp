@@ -1,0 +1,162 @@
+#pragma once
+// The facade: one organization's accounts in onboarding, their plans and
+// goals, the activity state events build up, and the nightly evaluation that
+// turns it all into health, signals and a worklist.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firstvalue/calendar.hpp"
+#include "firstvalue/events.hpp"
+#include "firstvalue/health.hpp"
+#include "firstvalue/metrics.hpp"
+#include "firstvalue/plan.hpp"
+#include "firstvalue/schedule.hpp"
+#include "firstvalue/signals.hpp"
+
+namespace firstvalue {
+
+enum class ContactRole : std::uint8_t { sponsor, champion, admin, user };
+std::string_view to_string(ContactRole r) noexcept;
+std::optional<ContactRole> parse_contact_role(std::string_view text) noexcept;
+
+struct Contact {
+  std::string key;  // as it appears in the events' actor column
+  std::string name;
+  ContactRole role = ContactRole::user;
+  bool operator==(const Contact&) const = default;
+};
+
+// One account in onboarding. `plan` carries the template choice, attributes,
+// declared progress, goals and handoff of issue 3; its `account` and `start`
+// are the key and the signature.
+struct Account {
+  std::string key;
+  std::string name;
+  std::string tier;  // empty: from ARR
+  double arr = 0;
+  Day signature = 0;
+  int planned_seats = 0;
+  int provisioned_seats = 0;
+  std::vector<std::string> planned_users;  // user keys expected to log in
+  std::vector<Contact> contacts;
+  AccountPlan plan;
+
+  // {"key", "name"?, "tier"?, "arr"?, "signature", "seats"?: {"planned"?, "provisioned"?},
+  //  "planned_users"?: [...], "contacts"?: [{"key", "name"?, "role"}],
+  //  "template"?, "attributes"?, "progress"?, "goals"?, "handoff"?}
+  static Account from_json(std::string_view json);
+  std::string to_json(int indent = 2) const;
+  bool operator==(const Account&) const = default;
+};
+
+struct PortfolioConfig {
+  std::string organization;
+  TemplateSet templates = TemplateSet::default_set();
+  Calendar calendar;
+  PlanPolicy plan_policy;
+  HealthModel health = HealthModel::default_model();
+  SignalConfig signals = SignalConfig::defaults();
+
+  // {"organization", "calendar"?, "templates"?, "plan_policy"?, "health_model"?, "signals"?}
+  static PortfolioConfig from_json(std::string_view json);
+};
+
+struct IngestOptions {
+  unsigned threads = 1;  // 0 = one per core
+  // More rejected rows than this fails the whole batch, which then changes
+  // nothing. The default accepts the good rows and reports the others.
+  std::size_t max_rejected = static_cast<std::size_t>(-1);
+  std::size_t max_messages = 20;  // rejected rows spelled out in the report
+  // Called about every million rows with (rows done, rows); returning false
+  // cancels. Rows before IngestReport::applied are applied for every account,
+  // later ones may be in part. Ingestion is idempotent, so submitting the same
+  // batch again completes it exactly.
+  std::function<bool(std::size_t, std::size_t)> progress;
+};
+
+// The metrics a health factor can be named after; the default model's four
+// factors are derived ones.
+inline constexpr std::array<std::string_view, 20> kMetricNames{
+    "milestone_progress", "user_adoption",    "engagement_quality",   "value_realization",
+    "seat_activation",    "planned_activation", "wau_share",          "wau_slope",
+    "feature_breadth",    "active_days_per_week", "days_since_activity", "latency_ratio",
+    "meetings_postponed_30d", "open_tickets", "tickets_7d",            "percent_done",
+    "milestones_overdue", "milestones_slipped", "goals_off_track",      "active_users"};
+
+// One account's evaluation as of a day.
+struct AccountResult {
+  std::uint32_t account = 0;  // index in the portfolio
+  ActivityMetrics metrics;
+  PlanStatus plan_status = PlanStatus::on_track;
+  std::string plan_reason;
+  double percent_done = 0;
+  int milestones_overdue = 0;
+  int milestones_slipped = 0;
+  int goals_off_track = 0;
+  std::array<double, kMetricNames.size()> values{};  // by kMetricNames; NaN = not measurable
+  double health = kNaN;
+  int band = -1;
+  int weakest = -1;             // factor index
+  double health_week_ago = kNaN;
+  double health_delta = kNaN;   // health − health 7 days earlier
+  Assessment assessment;
+  double priority = 0;
+  int days_left = 0;            // in the onboarding window
+};
+
+struct ScanResult {
+  Day as_of = 0;
+  std::vector<AccountResult> accounts;  // in portfolio order
+  std::vector<std::uint32_t> worklist;  // indices into accounts: stalled, then at risk, by priority
+  std::array<std::size_t, 3> by_state{};  // ok, at_risk, stalled
+};
+
+class Portfolio {
+ public:
+  explicit Portfolio(PortfolioConfig config);
+  // {"organization", …config…, "accounts"?: [...]}
+  static Portfolio from_json(std::string_view json);
+  ~Portfolio();
+  Portfolio(Portfolio&&) noexcept;
+  Portfolio& operator=(Portfolio&&) noexcept;
+
+  const PortfolioConfig& config() const noexcept;
+  const std::string& organization() const noexcept;
+
+  // Adds accounts, all or none: a duplicate key, a bad template or an
+  // attribute a condition needs names its path (`accounts[3].key: ...`) and
+  // leaves the portfolio unchanged.
+  void add_accounts(std::vector<Account> accounts);
+  void add_accounts_json(std::string_view json_array);
+  std::size_t size() const noexcept;
+  const Account& account(std::size_t index) const;
+  std::optional<std::size_t> find(std::string_view key) const noexcept;
+  const AccountActivity& activity(std::size_t index) const;
+
+  IngestReport ingest(const EventBatch& batch, const IngestOptions& options = {});
+
+  // Tonight's results. Const and safe to call concurrently with itself.
+  ScanResult evaluate(Day as_of, unsigned threads = 1) const;
+  // One account, the same as its row in evaluate().
+  AccountResult evaluate_account(std::size_t index, Day as_of) const;
+  // The plan report the evaluation used for this account.
+  PlanReport plan_report(std::size_t index, Day as_of) const;
+
+  std::string worklist_json(const ScanResult& result, int indent = 2) const;
+  std::string results_json(const ScanResult& result, int indent = 2) const;
+  std::string account_result_json(const AccountResult& result, int indent = 2) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace firstvalue

@@ -1,0 +1,635 @@
+#include "firstvalue/portfolio.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <numeric>
+#include <mutex>
+#include <unordered_map>
+
+#include "firstvalue/error.hpp"
+#include "firstvalue/sample_portfolio.hpp"
+
+#include "parallel.hpp"
+
+namespace firstvalue {
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using KeyIndex = std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>;
+
+enum Metric : std::size_t {
+  m_milestone_progress, m_user_adoption, m_engagement_quality, m_value_realization, m_seat_activation,
+  m_planned_activation, m_wau_share, m_wau_slope, m_feature_breadth, m_active_days_per_week,
+  m_days_since_activity, m_latency_ratio, m_meetings_postponed_30d, m_open_tickets, m_tickets_7d,
+  m_percent_done, m_milestones_overdue, m_milestones_slipped, m_goals_off_track, m_active_users,
+};
+// Metrics read from the plan cannot feed the plan's own criteria.
+constexpr bool plan_metric(std::size_t m) {
+  return m == m_milestone_progress || m == m_value_realization || m == m_percent_done ||
+         m == m_milestones_overdue || m == m_milestones_slipped || m == m_goals_off_track;
+}
+std::optional<std::size_t> metric_index(std::string_view name) {
+  for (std::size_t i = 0; i < kMetricNames.size(); ++i)
+    if (kMetricNames[i] == name) return i;
+  return std::nullopt;
+}
+
+// What ingestion and evaluation need of one template, by node index in
+// template order (each milestone, then its tasks), as PlanReport lists them.
+struct TemplateIndex {
+  std::vector<std::string> node_ids;
+  KeyIndex node_of;
+  std::vector<std::uint64_t> core_features;
+  std::vector<std::size_t> criteria_metrics;  // activity metrics that conditions or criteria read
+};
+
+TemplateIndex index_template(const Template& t) {
+  TemplateIndex x;
+  for (const Phase& ph : t.phases)
+    for (const Milestone& m : ph.milestones) {
+      x.node_ids.push_back(m.id);
+      for (const Task& k : m.tasks) x.node_ids.push_back(k.id);
+    }
+  for (std::size_t n = 0; n < x.node_ids.size(); ++n) x.node_of.emplace(x.node_ids[n], static_cast<std::uint32_t>(n));
+  for (const std::string& f : t.core_features) x.core_features.push_back(hash64(f));
+  for (const std::string& v : t.variables())
+    if (const auto m = metric_index(v); m && !plan_metric(*m)) x.criteria_metrics.push_back(*m);
+  return x;
+}
+
+struct Profile {
+  std::uint32_t template_index = 0;
+  std::vector<std::uint64_t> planned_users;
+  std::vector<std::uint64_t> sponsors;
+};
+
+double ratio(int num, int den) { return den > 0 ? static_cast<double>(num) / den : kNaN; }
+
+}  // namespace
+
+std::string_view to_string(ContactRole r) noexcept {
+  constexpr std::string_view names[] = {"sponsor", "champion", "admin", "user"};
+  return names[static_cast<std::size_t>(r)];
+}
+std::optional<ContactRole> parse_contact_role(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < 4; ++i)
+    if (to_string(static_cast<ContactRole>(i)) == text) return static_cast<ContactRole>(i);
+  return std::nullopt;
+}
+
+struct Portfolio::Impl {
+  PortfolioConfig config;
+  Scheduler scheduler;
+  std::vector<TemplateIndex> templates;
+  std::vector<std::size_t> factor_metric;  // health factor → metric
+  std::vector<Account> accounts;
+  std::vector<Profile> profiles;
+  std::vector<AccountActivity> activity;
+  KeyIndex index;
+
+  explicit Impl(PortfolioConfig c)
+      : config(std::move(c)), scheduler(config.templates, config.calendar, config.plan_policy) {
+    for (const Template& t : config.templates.templates()) templates.push_back(index_template(t));
+    const auto& factors = config.health.factors();
+    for (std::size_t k = 0; k < factors.size(); ++k) {
+      const auto m = metric_index(factors[k].name);
+      if (!m) {
+        std::string known;
+        for (const auto n : kMetricNames) known += (known.empty() ? "" : ", ") + std::string(n);
+        throw_invalid(index_path("health_model.factors", k) + ".name",
+                      "no metric named \"" + factors[k].name + "\" (known: " + known + ")");
+      }
+      factor_metric.push_back(*m);
+    }
+  }
+
+  ActivityProfile profile(std::size_t i) const {
+    const Profile& p = profiles[i];
+    return {accounts[i].signature, accounts[i].provisioned_seats, p.planned_users,
+            templates[p.template_index].core_features, p.sponsors};
+  }
+
+  // The account's plan as the scheduler should see it on `as_of`: declared
+  // progress merged with milestone events, and the activity metrics its
+  // criteria read, on the days they changed.
+  void working_plan(std::size_t i, Day as_of, const ActivityMetrics& m, AccountPlan& w) const {
+    const Account& a = accounts[i];
+    const TemplateIndex& t = templates[profiles[i].template_index];
+    w = a.plan;
+    for (const Record& r : activity[i].records) {
+      const RecordKind kind = record_kind(r.key);
+      if (kind == RecordKind::done && r.a <= as_of) {
+        Progress& p = w.progress[t.node_ids[r.key & 0xffffffffu]];
+        p.done = p.done ? std::min(*p.done, r.a) : r.a;
+      } else if (kind == RecordKind::redate && r.a <= as_of) {
+        const std::size_t node = (r.key >> 40) & 0xfffffu;
+        w.progress[t.node_ids[node]].redates.push_back({r.a, r.b});
+      }
+    }
+    for (auto& [id, p] : w.progress)
+      std::stable_sort(p.redates.begin(), p.redates.end(), [](const Redate& x, const Redate& y) { return x.on < y.on; });
+    if (t.criteria_metrics.empty()) return;
+    const bool users = std::any_of(t.criteria_metrics.begin(), t.criteria_metrics.end(), [](std::size_t k) {
+      return k == m_active_users || k == m_seat_activation || k == m_planned_activation;
+    });
+    if (users) {
+      // The user counts change only on first logins, so the days they reached
+      // each value are exact.
+      std::vector<Day> firsts;
+      for (const Record& r : activity[i].records)
+        if (record_kind(r.key) == RecordKind::user && r.a != kNever && r.a <= as_of) firsts.push_back(r.a);
+      std::sort(firsts.begin(), firsts.end());
+      const Profile& prof = profiles[i];
+      std::vector<std::uint64_t> planned_seen;
+      for (std::size_t k = 0; k < firsts.size(); ++k) {
+        if (k + 1 < firsts.size() && firsts[k + 1] == firsts[k]) continue;
+        MetricSnapshot s{firsts[k], {}};
+        const int n = static_cast<int>(k + 1);
+        s.values["active_users"] = static_cast<double>(n);
+        if (a.provisioned_seats > 0) s.values["seat_activation"] = static_cast<double>(n) / a.provisioned_seats;
+        if (!prof.planned_users.empty()) {
+          int planned = 0;
+          for (const std::uint64_t u : prof.planned_users) {
+            const Record* r = activity[i].find(record_key(RecordKind::user, u));
+            planned += r && r->a != kNever && r->a <= firsts[k];
+          }
+          s.values["planned_activation"] = static_cast<double>(planned) / static_cast<double>(prof.planned_users.size());
+        }
+        w.metrics.push_back(std::move(s));
+      }
+    }
+    MetricSnapshot now{as_of, {}};
+    std::array<double, kMetricNames.size()> v{};
+    activity_values(m, v);
+    for (const std::size_t k : t.criteria_metrics)
+      if (!std::isnan(v[k])) now.values[std::string(kMetricNames[k])] = v[k];
+    if (!now.values.empty()) w.metrics.push_back(std::move(now));
+  }
+
+  static void activity_values(const ActivityMetrics& m, std::array<double, kMetricNames.size()>& v) {
+    v.fill(kNaN);
+    v[m_user_adoption] = v[m_wau_share] = m.wau_share;
+    v[m_engagement_quality] = v[m_active_days_per_week] = m.active_days_per_week;
+    v[m_seat_activation] = m.seat_activation;
+    v[m_planned_activation] = m.planned_activation;
+    v[m_wau_slope] = m.wau_slope;
+    v[m_feature_breadth] = m.feature_breadth;
+    v[m_days_since_activity] = m.days_since_activity >= 0 ? m.days_since_activity : kNaN;
+    v[m_latency_ratio] = m.latency_recent / m.latency_baseline;
+    v[m_meetings_postponed_30d] = m.meetings_postponed_30d + m.meetings_cancelled_30d;
+    v[m_open_tickets] = m.open_tickets;
+    v[m_tickets_7d] = m.tickets_7d;
+    v[m_active_users] = m.active_users;
+  }
+
+  struct Snapshot {
+    ActivityMetrics metrics;
+    PlanReport plan;
+    std::vector<MilestoneIssue> milestones;
+    std::vector<GoalIssue> goals;
+    std::array<double, kMetricNames.size()> values{};
+    double health = kNaN;
+    int weakest = -1;
+  };
+
+  void snapshot(std::size_t i, Day as_of, AccountPlan& scratch, Snapshot& s) const {
+    s.metrics = compute_metrics(activity[i], profile(i), as_of);
+    working_plan(i, as_of, s.metrics, scratch);
+    s.plan = scheduler.evaluate(scratch, as_of);
+    plan_values(i, scratch, s);
+    activity_values(s.metrics, s.values);
+    plan_metrics(s);
+    std::array<double, 64> x{};
+    const std::size_t k_count = factor_metric.size();
+    std::vector<double> heap;
+    double* in = x.data();
+    if (k_count > x.size()) {
+      heap.resize(k_count);
+      in = heap.data();
+    }
+    for (std::size_t k = 0; k < k_count; ++k) in[k] = s.values[factor_metric[k]];
+    const auto r = config.health.score_one(in);
+    s.health = r.score;
+    s.weakest = r.weakest;
+  }
+
+  // Milestones late or re-dated, goals off track.
+  void plan_values(std::size_t, const AccountPlan& plan, Snapshot& s) const {
+    s.milestones.clear();
+    s.goals.clear();
+    const PlanReport& r = s.plan;
+    for (const NodeReport& n : r.nodes) {
+      if (!n.is_milestone || !n.active || n.done != kNoDay) continue;
+      if (n.status != Status::overdue && n.status != Status::slipped) continue;
+      MilestoneIssue x;
+      x.name = std::string(n.name);
+      x.slip_count = n.slip_count;
+      x.slip_days = n.slip_days;
+      if (n.status == Status::overdue) {
+        x.days_overdue = r.as_of - n.due;
+        x.since = n.due + 1;
+      } else {
+        x.since = r.start;
+        if (const auto it = plan.progress.find(n.id); it != plan.progress.end())
+          for (const Redate& rd : it->second.redates)
+            if (rd.on <= r.as_of) x.since = std::max(x.since, rd.on);
+      }
+      s.milestones.push_back(std::move(x));
+    }
+    for (const GoalReport& g : r.goals) {
+      if (g.status != GoalStatus::off_track) continue;
+      const Goal* goal = plan.goals.find(g.id);
+      GoalIssue x{g.id, std::isnan(g.progress) ? 0.0 : g.progress, r.as_of};
+      if (goal) {
+        if (r.as_of > goal->due) x.since = goal->due + 1;
+        else if (std::isnan(g.projected)) x.since = goal->start + config.plan_policy.goals.grace_days + 1;
+        else
+          for (const Observation& o : goal->observations)
+            if (o.day <= r.as_of) x.since = o.day;
+      }
+      s.goals.push_back(std::move(x));
+    }
+  }
+
+  static void plan_metrics(Snapshot& s) {
+    const PlanReport& r = s.plan;
+    int due = 0, on_time = 0, overdue = 0, slipped = 0;
+    bool fv_done = false, fv_due = false;
+    for (const NodeReport& n : r.nodes) {
+      if (!n.is_milestone || !n.active || n.status == Status::skipped || n.status == Status::not_applicable) continue;
+      if (n.kind == "first_value") {
+        fv_done = fv_done || n.done != kNoDay;
+        fv_due = fv_due || (n.due != kNoDay && n.due <= r.as_of);
+      }
+      if (n.status == Status::overdue) ++overdue;
+      if (n.slip_count > 0 && n.done == kNoDay) ++slipped;
+      if (n.done == kNoDay && (n.planned_due == kNoDay || n.planned_due > r.as_of)) continue;
+      ++due;
+      on_time += n.done != kNoDay && n.planned_due != kNoDay && n.done <= n.planned_due;
+    }
+    s.values[m_milestone_progress] = ratio(on_time, due);
+    s.values[m_percent_done] = r.percent_done;
+    s.values[m_milestones_overdue] = overdue;
+    s.values[m_milestones_slipped] = slipped;
+    s.values[m_goals_off_track] = static_cast<double>(s.goals.size());
+    // Value realization: 1 once first value is reached; before, the progress of
+    // the first-value goals (all goals when none is marked); 0 once the
+    // first-value milestone is due without either.
+    double value = fv_done ? 1.0 : kNaN;
+    if (!fv_done) {
+      double sum = 0;
+      int n = 0;
+      for (int pass = 0; pass < 2 && n == 0; ++pass)
+        for (const GoalReport& g : r.goals)
+          if ((pass == 1 || g.first_value) && !std::isnan(g.progress)) {
+            sum += g.status == GoalStatus::achieved ? 1.0 : g.progress;
+            ++n;
+          }
+      if (n > 0) value = sum / n;
+      else if (fv_due) value = 0;
+    }
+    s.values[m_value_realization] = value;
+  }
+
+  AccountResult evaluate_one(std::size_t i, Day as_of, AccountPlan& scratch, Snapshot& now, Snapshot& before) const {
+    AccountResult out;
+    out.account = static_cast<std::uint32_t>(i);
+    snapshot(i, as_of, scratch, now);
+    const Account& a = accounts[i];
+    if (as_of - 7 >= a.signature) {
+      snapshot(i, as_of - 7, scratch, before);
+      out.health_week_ago = before.health;
+      out.health_delta = now.health - before.health;
+    }
+    out.plan_status = now.plan.status;
+    out.plan_reason = now.plan.reason;
+    out.percent_done = now.plan.percent_done;
+    out.milestones_overdue = static_cast<int>(now.values[m_milestones_overdue]);
+    out.milestones_slipped = static_cast<int>(now.values[m_milestones_slipped]);
+    out.goals_off_track = static_cast<int>(now.goals.size());
+    out.values = now.values;
+    out.health = now.health;
+    out.band = config.health.band_of(now.health);
+    out.weakest = now.weakest;
+    SignalInputs in;
+    in.signature = a.signature;
+    in.metrics = &now.metrics;
+    in.planned_users = a.planned_users;
+    in.milestones = now.milestones;
+    in.goals = now.goals;
+    out.assessment = assess(config.signals, in);
+    const int window = config.signals.window_days;
+    out.days_left = std::max(0, a.signature + window - as_of);
+    out.priority = worklist_priority(out.assessment.risk, a.arr, as_of - a.signature, window);
+    out.metrics = std::move(now.metrics);
+    return out;
+  }
+
+  // Accounts: resolve, validate and index, without touching the portfolio.
+  struct Prepared {
+    std::vector<Account> accounts;
+    std::vector<Profile> profiles;
+  };
+  Prepared prepare(std::vector<Account> list) const {
+    Prepared p;
+    KeyIndex fresh;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      Account& a = list[i];
+      const std::string path = index_path("accounts", i);
+      if (a.key.empty()) throw_invalid(path + ".key", "must not be empty");
+      if (index.count(a.key)) throw_invalid(path + ".key", "account \"" + a.key + "\" is already in the portfolio");
+      if (const auto [it, added] = fresh.emplace(a.key, static_cast<std::uint32_t>(i)); !added)
+        throw_invalid(path + ".key", "duplicate account \"" + a.key + "\" (also accounts[" + std::to_string(it->second) + "])");
+      if (a.signature < kFirstDay || a.signature > kLastDay) throw_invalid(path + ".signature", "out of range");
+      if (!std::isfinite(a.arr) || a.arr < 0) throw_invalid(path + ".arr", "must be a finite amount >= 0");
+      if (a.planned_seats < 0) throw_invalid(path + ".seats.planned", "must be >= 0");
+      if (a.provisioned_seats < 0) throw_invalid(path + ".seats.provisioned", "must be >= 0");
+      if (a.tier.empty()) a.tier = tier_for_arr(a.arr);
+      a.plan.account = a.key;
+      a.plan.start = a.signature;
+      a.plan.attributes.try_emplace("tier", a.tier);
+      a.plan.attributes.try_emplace("arr", a.arr);
+      a.plan.attributes.try_emplace("lifecycle", std::string("new_customer"));
+      Profile prof;
+      try {
+        const PlanReport r = scheduler.evaluate(a.plan, a.signature);
+        const auto& ts = config.templates.templates();
+        for (std::size_t t = 0; t < ts.size(); ++t)
+          if (ts[t].id == r.template_id) prof.template_index = static_cast<std::uint32_t>(t);
+      } catch (const Error& e) {
+        throw e.under(path);
+      }
+      for (std::size_t u = 0; u < a.planned_users.size(); ++u) {
+        if (a.planned_users[u].empty()) throw_invalid(index_path(path + ".planned_users", u), "must not be empty");
+        prof.planned_users.push_back(hash64(a.planned_users[u]));
+      }
+      for (std::size_t c = 0; c < a.contacts.size(); ++c) {
+        if (a.contacts[c].key.empty()) throw_invalid(index_path(path + ".contacts", c) + ".key", "must not be empty");
+        if (a.contacts[c].role == ContactRole::sponsor) prof.sponsors.push_back(hash64(a.contacts[c].key));
+      }
+      p.profiles.push_back(std::move(prof));
+    }
+    p.accounts = std::move(list);
+    return p;
+  }
+};
+
+// ---- ingestion -------------------------------------------------------------
+
+namespace {
+
+struct Resolved {
+  std::vector<std::int32_t> account;  // per account dictionary entry: portfolio index or -1
+  std::vector<std::int8_t> type;      // per type dictionary entry: EventType or -1
+  std::vector<std::uint64_t> actor, item;
+};
+
+void check_column(std::size_t n, std::size_t size, const char* name) {
+  if (size != 0 && size != n)
+    throw_invalid(std::string("events.") + name,
+                  "has " + std::to_string(size) + " rows where ts has " + std::to_string(n));
+}
+
+void check_codes(const Dictionary& d, std::size_t n, const char* name, bool required) {
+  if (d.codes.empty()) {
+    if (required && n > 0) throw_invalid(std::string("events.") + name, "is required");
+    return;
+  }
+  check_column(n, d.codes.size(), name);
+  const auto size = static_cast<std::int64_t>(d.values.size());
+  for (std::size_t r = 0; r < d.codes.size(); ++r)
+    if (d.codes[r] >= size)
+      throw_invalid(std::string("events.") + name + "[" + std::to_string(r) + "]",
+                    "code " + std::to_string(d.codes[r]) + " is outside its dictionary of " + std::to_string(size) +
+                        " values");
+}
+
+bool needs_actor(EventType t) { return t == EventType::login || t == EventType::feature_use; }
+bool needs_item(EventType t) {
+  return t == EventType::feature_use || t == EventType::meeting_held || t == EventType::meeting_postponed ||
+         t == EventType::meeting_cancelled || t == EventType::ticket_opened || t == EventType::ticket_closed ||
+         t == EventType::milestone_completed || t == EventType::milestone_redated;
+}
+
+}  // namespace
+
+IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options) {
+  Impl& im = *impl_;
+  const std::size_t n = b.size();
+  check_codes(b.account, n, "account", true);
+  check_codes(b.type, n, "type", true);
+  check_codes(b.actor, n, "actor", false);
+  check_codes(b.item, n, "item", false);
+  check_column(n, b.value.size(), "value");
+  check_column(n, b.id.size(), "id");
+
+  Resolved res;
+  for (const std::string_view k : b.account.values) {
+    const auto it = im.index.find(k);
+    res.account.push_back(it == im.index.end() ? -1 : static_cast<std::int32_t>(it->second));
+  }
+  for (const std::string_view t : b.type.values) {
+    const auto e = parse_event_type(t);
+    res.type.push_back(e ? static_cast<std::int8_t>(*e) : std::int8_t{-1});
+  }
+  for (const std::string_view a : b.actor.values) res.actor.push_back(a.empty() ? 0 : hash64(a));
+  for (const std::string_view x : b.item.values) res.item.push_back(x.empty() ? 0 : hash64(x));
+
+  auto account_of = [&](std::size_t r) -> std::int32_t {
+    const std::int32_t c = b.account.codes[r];
+    return c < 0 ? -1 : res.account[static_cast<std::size_t>(c)];
+  };
+  auto type_of = [&](std::size_t r) -> int {
+    const std::int32_t c = b.type.codes[r];
+    return c < 0 ? -1 : res.type[static_cast<std::size_t>(c)];
+  };
+  auto code = [](const Dictionary& d, std::size_t r) { return d.codes.empty() ? -1 : d.codes[r]; };
+  auto node_of = [&](std::size_t r, std::int32_t acct) -> std::int64_t {
+    const std::int32_t c = code(b.item, r);
+    if (c < 0) return -1;
+    const TemplateIndex& t = im.templates[im.profiles[static_cast<std::size_t>(acct)].template_index];
+    const auto it = t.node_of.find(b.item.values[static_cast<std::size_t>(c)]);
+    return it == t.node_of.end() ? std::int64_t{-1} : std::int64_t{it->second};
+  };
+
+  // Pass 1: judge every row; nothing changes yet.
+  IngestReport report;
+  report.rows = n;
+  auto reject = [&](std::size_t r, RejectReason why, std::string detail) {
+    report.rejected.push_back({r, why});
+    ++report.rejected_by_reason[static_cast<std::size_t>(why)];
+    if (report.messages.size() < options.max_messages)
+      report.messages.push_back("row " + std::to_string(r) + ": " + detail);
+  };
+  auto quoted = [](const Dictionary& d, std::size_t r) {
+    const std::int32_t c = d.codes[r];
+    return c < 0 ? std::string("(none)") : "\"" + std::string(d.values[static_cast<std::size_t>(c)]) + "\"";
+  };
+  for (std::size_t r = 0; r < n; ++r) {
+    const std::int32_t acct = account_of(r);
+    if (acct < 0) { reject(r, RejectReason::unknown_account, "unknown account " + quoted(b.account, r)); continue; }
+    const int t = type_of(r);
+    if (t < 0) { reject(r, RejectReason::unknown_type, "unknown event type " + quoted(b.type, r)); continue; }
+    const std::int64_t ts = b.ts[r];
+    if (ts < kFirstEventSecond || ts >= kEndEventSecond) {
+      reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is not between 1970 and 2100 (seconds expected)");
+      continue;
+    }
+    const auto type = static_cast<EventType>(t);
+    if (needs_actor(type) && code(b.actor, r) < 0) { reject(r, RejectReason::missing_actor, std::string(to_string(type)) + " needs the user in actor"); continue; }
+    if (needs_item(type) && code(b.item, r) < 0) { reject(r, RejectReason::missing_item, std::string(to_string(type)) + " needs its id in item"); continue; }
+    const double v = b.value.empty() ? kNaN : b.value[r];
+    if (type == EventType::customer_reply && !(v >= 0 && v < 1e6)) {
+      reject(r, RejectReason::bad_value, "customer_reply needs its latency in hours (>= 0) in value");
+      continue;
+    }
+    if (type == EventType::ticket_opened && !std::isnan(v) && !(v >= 1 && v <= 4 && v == std::floor(v))) {
+      reject(r, RejectReason::bad_value, "ticket_opened severity must be 1, 2, 3 or 4");
+      continue;
+    }
+    if (type == EventType::milestone_redated && !(v >= kFirstEventSecond && v < kEndEventSecond)) {
+      reject(r, RejectReason::bad_value, "milestone_redated needs the new due date in value, in seconds since 1970");
+      continue;
+    }
+    if ((type == EventType::milestone_completed || type == EventType::milestone_redated) && node_of(r, acct) < 0) {
+      const auto& tmpl = im.config.templates.templates()[im.profiles[static_cast<std::size_t>(acct)].template_index];
+      reject(r, RejectReason::unknown_plan_item, "item " + quoted(b.item, r) + " is not a milestone or task of template \"" + tmpl.id + "\"");
+      continue;
+    }
+  }
+  report.accepted = n - report.rejected.size();
+  if (report.rejected.size() > options.max_rejected)
+    throw Error(Errc::invalid, "events",
+                std::to_string(report.rejected.size()) + " of " + std::to_string(n) + " rows rejected (limit " +
+                    std::to_string(options.max_rejected) + "); nothing was ingested. First: " +
+                    (report.messages.empty() ? std::string() : report.messages.front()));
+
+  // Pass 2: apply. Each thread owns a range of accounts and reads every row,
+  // so no two threads touch the same account and no lock is needed.
+  std::atomic<bool> stop{false};
+  std::vector<std::size_t> reached;
+  std::mutex reached_mutex;
+  constexpr std::size_t kTick = 1u << 20;
+  const std::size_t n_accounts = im.accounts.size();
+  unsigned threads = options.threads;
+  detail::parallel_ranges(n_accounts, threads, 1, 1, [&](std::size_t lo, std::size_t hi) {
+    const bool reporter = lo == 0;
+    auto rej = report.rejected.begin();
+    std::size_t r = 0;
+    for (; r < n; ++r) {
+      if ((r & (kTick - 1)) == 0 && r > 0) {
+        if (stop.load(std::memory_order_relaxed)) break;
+        if (reporter && options.progress && !options.progress(r, n)) {
+          stop = true;
+          break;
+        }
+      }
+      if (rej != report.rejected.end() && rej->row == r) { ++rej; continue; }
+      const auto acct = static_cast<std::size_t>(account_of(r));
+      if (acct < lo || acct >= hi) continue;
+      const auto type = static_cast<EventType>(type_of(r));
+      const std::int32_t ac = code(b.actor, r), ic = code(b.item, r);
+      const std::uint64_t actor = ac < 0 ? 0 : res.actor[static_cast<std::size_t>(ac)];
+      const std::uint64_t item = ic < 0 ? 0 : res.item[static_cast<std::size_t>(ic)];
+      const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
+      const auto node = plan_event ? static_cast<std::uint32_t>(node_of(r, static_cast<std::int32_t>(acct))) : 0u;
+      apply_event(im.activity[acct], im.profile(acct), type, b.ts[r], actor, item,
+                  b.value.empty() ? kNaN : b.value[r], b.id.empty() ? 0 : b.id[r], node);
+    }
+    std::lock_guard lock(reached_mutex);
+    reached.push_back(r);
+  });
+  if (n > 0 && options.progress && !stop) stop = !options.progress(n, n);
+  const std::size_t applied_rows = reached.empty() ? n : *std::min_element(reached.begin(), reached.end());
+  report.cancelled = applied_rows < n;
+  std::size_t rejected_before = 0;
+  for (const RejectedRow& x : report.rejected) rejected_before += x.row < applied_rows;
+  report.applied = applied_rows - rejected_before;
+  return report;
+}
+
+// ---- the facade ------------------------------------------------------------
+
+Portfolio::Portfolio(PortfolioConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Portfolio::~Portfolio() = default;
+Portfolio::Portfolio(Portfolio&&) noexcept = default;
+Portfolio& Portfolio::operator=(Portfolio&&) noexcept = default;
+
+const PortfolioConfig& Portfolio::config() const noexcept { return impl_->config; }
+const std::string& Portfolio::organization() const noexcept { return impl_->config.organization; }
+std::size_t Portfolio::size() const noexcept { return impl_->accounts.size(); }
+
+const Account& Portfolio::account(std::size_t i) const {
+  if (i >= impl_->accounts.size()) throw Error(Errc::not_found, "", "no account at index " + std::to_string(i));
+  return impl_->accounts[i];
+}
+const AccountActivity& Portfolio::activity(std::size_t i) const {
+  account(i);
+  return impl_->activity[i];
+}
+std::optional<std::size_t> Portfolio::find(std::string_view key) const noexcept {
+  const auto it = impl_->index.find(key);
+  return it == impl_->index.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+}
+
+void Portfolio::add_accounts(std::vector<Account> list) {
+  Impl& im = *impl_;
+  Impl::Prepared p = im.prepare(std::move(list));
+  const std::size_t base = im.accounts.size();
+  im.accounts.reserve(base + p.accounts.size());
+  im.profiles.reserve(base + p.accounts.size());
+  im.activity.reserve(base + p.accounts.size());
+  im.index.reserve(base + p.accounts.size());
+  // Nothing below throws but allocation, which the reserves above did.
+  for (std::size_t i = 0; i < p.accounts.size(); ++i) {
+    im.index.emplace(p.accounts[i].key, static_cast<std::uint32_t>(base + i));
+    im.accounts.push_back(std::move(p.accounts[i]));
+    im.profiles.push_back(std::move(p.profiles[i]));
+    im.activity.emplace_back();
+  }
+}
+
+ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
+  const Impl& im = *impl_;
+  ScanResult out;
+  out.as_of = as_of;
+  out.accounts.resize(im.accounts.size());
+  detail::parallel_ranges(im.accounts.size(), threads, 256, 1, [&](std::size_t lo, std::size_t hi) {
+    AccountPlan scratch;
+    Impl::Snapshot now, before;
+    for (std::size_t i = lo; i < hi; ++i) out.accounts[i] = im.evaluate_one(i, as_of, scratch, now, before);
+  });
+  for (std::size_t i = 0; i < out.accounts.size(); ++i) {
+    const AccountState s = out.accounts[i].assessment.state;
+    ++out.by_state[static_cast<std::size_t>(s)];
+    if (s != AccountState::ok) out.worklist.push_back(static_cast<std::uint32_t>(i));
+  }
+  std::sort(out.worklist.begin(), out.worklist.end(), [&](std::uint32_t x, std::uint32_t y) {
+    const AccountResult& a = out.accounts[x];
+    const AccountResult& b = out.accounts[y];
+    if (a.assessment.state != b.assessment.state) return a.assessment.state > b.assessment.state;
+    if (a.priority != b.priority) return a.priority > b.priority;
+    return im.accounts[x].key < im.accounts[y].key;
+  });
+  return out;
+}
+
+AccountResult Portfolio::evaluate_account(std::size_t index, Day as_of) const {
+  account(index);
+  AccountPlan scratch;
+  Impl::Snapshot now, before;
+  return impl_->evaluate_one(index, as_of, scratch, now, before);
+}
+
+PlanReport Portfolio::plan_report(std::size_t index, Day as_of) const {
+  account(index);
+  AccountPlan scratch;
+  impl_->working_plan(index, as_of, compute_metrics(impl_->activity[index], impl_->profile(index), as_of), scratch);
+  return impl_->scheduler.evaluate(scratch, as_of);
+}
+
+}  // namespace firstvalue

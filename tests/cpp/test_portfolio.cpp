@@ -1,0 +1,481 @@
+// The nightly scan: ingestion contract, metrics by hand, signals and causes on
+// hand-built accounts, night-by-night == cold, and detection quality.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "cases.hpp"
+#include "firstvalue/firstvalue.hpp"
+
+namespace fv = firstvalue;
+
+namespace {
+
+const fv::Day kSig = *fv::parse_date("2026-09-01");  // a Tuesday
+
+std::int64_t at(fv::Day d, int hour = 10) { return std::int64_t{d} * 86400 + hour * 3600; }
+
+fv::Account account(std::string key, int users = 4) {
+  fv::Account a;
+  a.key = std::move(key);
+  a.name = a.key;
+  a.arr = 30000;
+  a.signature = kSig;
+  a.planned_seats = a.provisioned_seats = users;
+  for (int u = 1; u <= users; ++u) a.planned_users.push_back("u" + std::to_string(u));
+  a.contacts = {{"sponsor", "Sam Sponsor", fv::ContactRole::sponsor}, {"champ", "Cat Champion", fv::ContactRole::champion}};
+  a.plan.attributes = {{"sso", false}, {"migrate_data", false}, {"integrations", 0.0}};
+  return a;
+}
+
+fv::Portfolio portfolio(std::vector<fv::Account> accounts) {
+  fv::PortfolioConfig c;
+  c.organization = "acme";
+  fv::Portfolio p(std::move(c));
+  p.add_accounts(std::move(accounts));
+  return p;
+}
+
+const fv::FiredSignal* fired(const fv::Portfolio& p, const fv::AccountResult& r, std::string_view rule) {
+  for (const fv::FiredSignal& f : r.assessment.signals)
+    if (p.config().signals.rules[f.rule].name == rule) return &f;
+  return nullptr;
+}
+
+std::string primary(const fv::Portfolio& p, const fv::AccountResult& r) {
+  if (r.assessment.primary < 0) return "";
+  return p.config().signals.rules[r.assessment.signals[static_cast<std::size_t>(r.assessment.primary)].rule].name;
+}
+
+// Every planned user logs in on weekdays from day 1; the sponsor answers in 6 h.
+void healthy_usage(fv::EventTable& t, const std::string& key, int users, fv::Day until) {
+  for (fv::Day d = kSig + 1; d <= until; ++d) {
+    if (fv::weekday(d) >= 5) continue;
+    for (int u = 1; u <= users; ++u) t.add(at(d, 9), key, "login", "u" + std::to_string(u));
+    if (fv::weekday(d) == 1) {
+      t.add(at(d, 9), key, "email_to_customer", "sponsor");
+      t.add(at(d, 15), key, "customer_reply", "sponsor", {}, 6.0);
+    }
+  }
+}
+
+// The CSM team and the customer complete every task on its planned day.
+void on_plan(const fv::Portfolio& p, fv::EventTable& t, const std::string& key, fv::Day until) {
+  const fv::PlanReport plan = p.plan_report(*p.find(key), p.account(*p.find(key)).signature);
+  for (const fv::NodeReport& n : plan.nodes)
+    if (!n.is_milestone && n.active && n.planned_due <= until) t.add(at(n.planned_due), key, "milestone_completed", {}, std::string(n.id));
+}
+
+}  // namespace
+
+TEST(Events, TypeNamesRoundTrip) {
+  for (std::size_t i = 0; i < fv::kEventTypeNames.size(); ++i)
+    EXPECT_EQ(fv::to_string(*fv::parse_event_type(fv::kEventTypeNames[i])), fv::kEventTypeNames[i]);
+  EXPECT_FALSE(fv::parse_event_type("logins"));
+}
+
+TEST(Events, TimestampsParseIsoAndSeconds) {
+  EXPECT_EQ(fv::parse_timestamp("0", "ts"), 0);
+  EXPECT_EQ(fv::parse_timestamp("2026-09-01", "ts"), std::int64_t{kSig} * 86400);
+  EXPECT_EQ(fv::parse_timestamp("2026-09-01T10:30:15Z", "ts"), std::int64_t{kSig} * 86400 + 37815);
+  EXPECT_EQ(fv::parse_timestamp("2026-09-01 10:30", "ts"), std::int64_t{kSig} * 86400 + 37800);
+  EXPECT_EQ(fv::parse_timestamp("2026-09-01T12:00:00+02:00", "ts"), std::int64_t{kSig} * 86400 + 36000);
+  fvtest::expect_invalid_at([] { fv::parse_timestamp("2026-13-01", "line 3.ts"); }, "line 3.ts");
+  fvtest::expect_invalid_at([] { fv::parse_timestamp("yesterday", "ts"); }, "ts");
+}
+
+TEST(Events, CsvRoundTripsAndNamesBadLines) {
+  fv::EventTable t;
+  t.add(at(kSig), "a,1", "login", "u\"1", {}, fv::kNaN, 7);
+  t.add(at(kSig + 1), "b", "customer_reply", "s", {}, 2.5, 0);
+  const fv::EventTable back = fv::EventTable::from_csv(t.to_csv());
+  EXPECT_EQ(back.ts, t.ts);
+  EXPECT_EQ(back.accounts, t.accounts);
+  EXPECT_EQ(back.actors, t.actors);
+  EXPECT_EQ(back.id, t.id);
+  EXPECT_EQ(back.value[1], 2.5);
+  EXPECT_TRUE(std::isnan(back.value[0]));
+  fvtest::expect_invalid_at([] { fv::EventTable::from_csv("ts,account\n1,a\n"); }, "line 1");
+  fvtest::expect_invalid_at([] { fv::EventTable::from_csv("ts,account,type,colour\n"); }, "line 1");
+  fvtest::expect_invalid_at([] { fv::EventTable::from_csv("ts,account,type\n1,a,login\n2,a\n"); }, "line 3");
+  fvtest::expect_invalid_at([] { fv::EventTable::from_csv("ts,account,type,value\n1,a,login,x\n"); }, "line 2.value");
+  const fv::EventTable j = fv::EventTable::from_jsonl(
+      "{\"ts\": \"2026-09-01T10:00:00Z\", \"account\": \"a\", \"type\": \"login\", \"actor\": \"u1\"}\n\n"
+      "{\"ts\": 5, \"account\": \"a\", \"type\": \"ticket_opened\", \"item\": \"T1\", \"value\": 2, \"id\": 9}\n");
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j.ts[0], at(kSig));
+  EXPECT_EQ(j.id[1], 9u);
+  fvtest::expect_invalid_at([] { fv::EventTable::from_jsonl("{\"ts\": 1, \"account\": \"a\", \"typ\": \"login\"}\n"); },
+                         "line 1.typ");
+}
+
+TEST(Ingest, RejectsBadRowsWithTheirNumbersAndKeepsTheRest) {
+  fv::Portfolio p = portfolio({account("a")});
+  fv::EventTable t;
+  t.add(at(kSig + 1), "a", "login", "u1");                  // 0 ok
+  t.add(at(kSig + 1), "nobody", "login", "u1");             // 1 unknown account
+  t.add(at(kSig + 1), "a", "logon", "u1");                  // 2 unknown type
+  t.add(-5, "a", "login", "u1");                            // 3 before 1970
+  t.add(std::int64_t{4102444800} * 1000, "a", "login", "u1");  // 4 milliseconds
+  t.add(at(kSig + 1), "a", "login");                        // 5 no user
+  t.add(at(kSig + 1), "a", "customer_reply", "sponsor");    // 6 no latency
+  t.add(at(kSig + 1), "a", "milestone_completed", {}, "kickof");  // 7 unknown plan item
+  t.add(at(kSig + 1), "a", "ticket_opened", {}, "T1", 7);   // 8 bad severity
+  t.add(at(kSig + 2), "a", "login", "u2");                  // 9 ok
+  const fv::IngestReport r = p.ingest(t.batch());
+  EXPECT_EQ(r.rows, 10u);
+  EXPECT_EQ(r.accepted, 2u);
+  EXPECT_EQ(r.applied, 2u);
+  std::vector<std::size_t> rows;
+  for (const fv::RejectedRow& x : r.rejected) rows.push_back(x.row);
+  EXPECT_EQ(rows, (std::vector<std::size_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(r.rejected[0].reason, fv::RejectReason::unknown_account);
+  EXPECT_EQ(r.rejected[2].reason, fv::RejectReason::bad_timestamp);
+  EXPECT_EQ(r.rejected[6].reason, fv::RejectReason::unknown_plan_item);
+  EXPECT_NE(r.messages[0].find("row 1: unknown account \"nobody\""), std::string::npos) << r.messages[0];
+  EXPECT_NE(r.messages[6].find("\"kickof\""), std::string::npos) << r.messages[6];
+  const fv::AccountResult res = p.evaluate_account(0, kSig + 3);
+  EXPECT_EQ(res.metrics.active_users, 2);
+}
+
+TEST(Ingest, StrictLimitOrStructuralErrorChangesNothing) {
+  fv::Portfolio p = portfolio({account("a")});
+  fv::EventTable t;
+  t.add(at(kSig + 1), "a", "login", "u1");
+  t.add(at(kSig + 1), "zz", "login", "u1");
+  fv::IngestOptions strict;
+  strict.max_rejected = 0;
+  fvtest::expect_invalid_at([&] { p.ingest(t.batch(), strict); }, "events");
+  EXPECT_EQ(p.activity(0), fv::AccountActivity{});
+
+  fv::EventBatch b = t.batch();
+  const std::vector<std::int32_t> bad_codes{0, 5};
+  b.account.codes = bad_codes;
+  fvtest::expect_invalid_at([&] { p.ingest(b); }, "events.account[1]");
+  b = t.batch();
+  const std::vector<double> short_values{1.0};
+  b.value = short_values;
+  fvtest::expect_invalid_at([&] { p.ingest(b); }, "events.value");
+  EXPECT_EQ(p.activity(0), fv::AccountActivity{});
+}
+
+TEST(Ingest, ReplayAndReorderAreHarmless) {
+  fv::EventTable t;
+  healthy_usage(t, "a", 4, kSig + 30);
+  t.add(at(kSig + 10), "a", "meeting_postponed", {}, "m1", fv::kNaN, 501);
+  t.add(at(kSig + 12), "a", "ticket_opened", {}, "T1", 2, 502);
+  fv::Portfolio once = portfolio({account("a")});
+  once.ingest(t.batch());
+  fv::Portfolio twice = portfolio({account("a")});
+  twice.ingest(t.batch());
+  twice.ingest(t.batch());
+  EXPECT_EQ(once.activity(0), twice.activity(0));
+
+  // Reversed order, in two batches.
+  fv::EventTable rev;
+  for (std::size_t r = t.size(); r-- > 0;)
+    rev.add(t.ts[r], t.accounts[static_cast<std::size_t>(t.account[r])], t.types[static_cast<std::size_t>(t.type[r])],
+            t.actor[r] < 0 ? "" : t.actors[static_cast<std::size_t>(t.actor[r])],
+            t.item[r] < 0 ? "" : t.items[static_cast<std::size_t>(t.item[r])], t.value[r], t.id[r]);
+  fv::Portfolio reordered = portfolio({account("a")});
+  reordered.ingest(rev.batch());
+  EXPECT_EQ(once.activity(0), reordered.activity(0));
+
+  // Two distinct postponements on the same second are two events when their ids differ.
+  fv::Portfolio ids = portfolio({account("a")});
+  fv::EventTable two;
+  two.add(at(kSig + 10), "a", "meeting_postponed", {}, "m1", fv::kNaN, 1);
+  two.add(at(kSig + 10), "a", "meeting_postponed", {}, "m1", fv::kNaN, 2);
+  two.add(at(kSig + 10), "a", "meeting_postponed", {}, "m1", fv::kNaN, 2);
+  ids.ingest(two.batch());
+  EXPECT_EQ(ids.evaluate_account(0, kSig + 11).metrics.meetings_postponed_30d, 2);
+}
+
+TEST(Ingest, ProgressCallbackCancelsAndResubmittingCompletes) {
+  fv::GeneratorOptions o;
+  o.accounts = 60;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  // Duplicate the table until it spans more than two progress ticks.
+  fv::EventTable big = g.events;
+  while (big.size() < (3u << 20)) {
+    const std::size_t n = big.size();
+    for (auto* v : {&big.account, &big.type, &big.actor, &big.item}) v->insert(v->end(), v->begin(), v->begin() + static_cast<std::ptrdiff_t>(n));
+    big.ts.insert(big.ts.end(), big.ts.begin(), big.ts.begin() + static_cast<std::ptrdiff_t>(n));
+    big.value.insert(big.value.end(), big.value.begin(), big.value.begin() + static_cast<std::ptrdiff_t>(n));
+    big.id.insert(big.id.end(), big.id.begin(), big.id.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  fv::Portfolio p = fv::make_portfolio(g, {});
+  fv::IngestOptions cancel;
+  int calls = 0;
+  cancel.progress = [&](std::size_t done, std::size_t total) {
+    EXPECT_LE(done, total);
+    return ++calls < 2;
+  };
+  const fv::IngestReport r = p.ingest(big.batch(), cancel);
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_LT(r.applied, r.accepted);
+  p.ingest(big.batch());
+  fv::Portfolio cold = fv::make_portfolio(g, {});
+  cold.ingest(g.events.batch());
+  for (std::size_t i = 0; i < p.size(); ++i) ASSERT_EQ(p.activity(i), cold.activity(i)) << i;
+}
+
+TEST(Metrics, HandWorkedAccount) {
+  // Two of four planned users log in; u1 every weekday, u2 once on day 3.
+  fv::Portfolio p = portfolio({account("a")});
+  fv::EventTable t;
+  for (fv::Day d = kSig; d < kSig + 21; ++d)
+    if (fv::weekday(d) < 5) t.add(at(d), "a", "login", "u1");
+  t.add(at(kSig + 3), "a", "feature_use", "u2", "dashboards");
+  t.add(at(kSig + 4), "a", "feature_use", "u1", "reports");
+  t.add(at(kSig + 4), "a", "feature_use", "u1", "not_core");
+  t.add(at(kSig + 2), "a", "email_to_customer", "sponsor");
+  t.add(at(kSig + 2, 20), "a", "customer_reply", "sponsor", {}, 10);
+  t.add(at(kSig + 9), "a", "customer_reply", "sponsor", {}, 30);
+  t.add(at(kSig + 16), "a", "customer_reply", "sponsor", {}, 20);
+  t.add(at(kSig + 17), "a", "email_to_customer", "sponsor");  // unanswered 4 days on day 21
+  t.add(at(kSig + 18), "a", "ticket_opened", {}, "T1", 1);
+  t.add(at(kSig + 19), "a", "ticket_opened", {}, "T2", 3);
+  t.add(at(kSig + 20), "a", "ticket_closed", {}, "T2");
+  p.ingest(t.batch());
+  const fv::AccountResult r = p.evaluate_account(0, kSig + 21);
+  const fv::ActivityMetrics& m = r.metrics;
+  EXPECT_EQ(m.day, 21);
+  EXPECT_EQ(m.weeks_complete, 3);
+  EXPECT_EQ(m.active_users, 2);
+  EXPECT_DOUBLE_EQ(m.seat_activation, 0.5);
+  EXPECT_EQ(m.planned_never, (std::vector<std::uint32_t>{2, 3}));
+  // Weeks from Tuesday 1 Sep: u1 logs in every week, u2 only in week 0.
+  EXPECT_EQ(m.weekly_active, (std::vector<int>{2, 1, 1}));
+  EXPECT_DOUBLE_EQ(m.wau_share, 0.25);
+  // Least-squares slope of 0.5, 0.25, 0.25 against 0, 1, 2: -0.125.
+  EXPECT_DOUBLE_EQ(m.wau_slope, -0.125);
+  EXPECT_EQ(m.features_used, 3);
+  EXPECT_EQ(m.core_features_used, 2);  // mid_market core: dashboards, workflows, integrations, reports
+  EXPECT_DOUBLE_EQ(m.feature_breadth, 0.5);
+  EXPECT_EQ(m.active_days_per_week, 5);  // days 14-20: Tue..Mon, five weekdays
+  EXPECT_EQ(m.days_since_activity, 1);   // the last login was on day 20 (a Monday)
+  EXPECT_EQ(m.replies, 3);
+  EXPECT_DOUBLE_EQ(m.latency_baseline, 20);
+  EXPECT_DOUBLE_EQ(m.pending_hours, 96);  // the email of day 17, four days on
+  EXPECT_DOUBLE_EQ(m.latency_recent, 96);
+  EXPECT_EQ(m.open_tickets, 1);
+  EXPECT_EQ(m.open_by_severity[0], 1);
+  EXPECT_EQ(m.tickets_7d, 2);
+  EXPECT_EQ(m.active_7d, 1);
+}
+
+TEST(Signals, NeverLoggedInAccountIsStalledWithThatCause) {
+  fv::Portfolio p = portfolio({account("a", 4)});
+  fv::EventTable t;
+  for (fv::Day d = kSig + 2; d <= kSig + 14; ++d)  // only u1 ever logs in
+    if (fv::weekday(d) < 5) t.add(at(d), "a", "login", "u1");
+  t.add(at(kSig + 1), "a", "email_to_customer", "sponsor");
+  t.add(at(kSig + 1, 12), "a", "customer_reply", "sponsor", {}, 2.0);
+  on_plan(p, t, "a", kSig + 14);
+  p.ingest(t.batch());
+  // Day 13: nothing yet (the rules wait for day 14).
+  EXPECT_EQ(p.evaluate_account(0, kSig + 13).assessment.state, fv::AccountState::ok);
+  const fv::AccountResult r = p.evaluate_account(0, kSig + 14);
+  ASSERT_EQ(r.assessment.state, fv::AccountState::stalled);
+  EXPECT_EQ(primary(p, r), "planned_users_not_logged_in");
+  EXPECT_TRUE(fired(p, r, "low_activation"));
+  EXPECT_EQ(r.assessment.onset, kSig + 14);
+  // Noisy-OR of two 0.3 signals: 1 - 0.7^2.
+  EXPECT_NEAR(r.assessment.risk, 0.51, 1e-12);
+  const fv::FiredSignal* f = fired(p, r, "planned_users_not_logged_in");
+  EXPECT_EQ(f->cause, "3 of 4 planned users have not logged in 14 days after signature: u2, u3, u4.");
+  EXPECT_EQ(p.config().signals.rules[f->rule].action, "inactive_user_followup");
+}
+
+TEST(Signals, OnePostponedMeetingIsHarmlessTwoAreASignal) {
+  fv::Portfolio p = portfolio({account("a")});
+  fv::EventTable t;
+  healthy_usage(t, "a", 4, kSig + 40);
+  on_plan(p, t, "a", kSig + 40);
+  t.add(at(kSig + 20), "a", "meeting_postponed", {}, "m3");
+  p.ingest(t.batch());
+  EXPECT_EQ(p.evaluate_account(0, kSig + 40).assessment.state, fv::AccountState::ok);
+  fv::EventTable more;
+  more.add(at(kSig + 27), "a", "meeting_cancelled", {}, "m4");
+  p.ingest(more.batch());
+  const fv::AccountResult r = p.evaluate_account(0, kSig + 40);
+  EXPECT_EQ(r.assessment.state, fv::AccountState::at_risk);  // one signal is not a stall
+  ASSERT_TRUE(fired(p, r, "meetings_postponed"));
+  EXPECT_EQ(fired(p, r, "meetings_postponed")->since, kSig + 27);
+  EXPECT_FALSE(fired(p, r, "meetings_dropped"));
+}
+
+TEST(Signals, QuietSponsorIsStalledAWeekAfterTheFirstUnansweredEmail) {
+  fv::Portfolio p = portfolio({account("a")});
+  fv::EventTable t;
+  healthy_usage(t, "a", 4, kSig + 13);
+  for (fv::Day d = kSig + 14; d <= kSig + 30; ++d)
+    if (fv::weekday(d) < 5)
+      for (int u = 1; u <= 4; ++u) t.add(at(d, 9), "a", "login", "u" + std::to_string(u));
+  on_plan(p, t, "a", kSig + 30);
+  t.add(at(kSig + 14), "a", "email_to_customer", "sponsor");  // never answered
+  t.add(at(kSig + 17), "a", "email_to_customer", "sponsor");
+  p.ingest(t.batch());
+  EXPECT_EQ(p.evaluate_account(0, kSig + 15).assessment.state, fv::AccountState::ok);
+  const fv::AccountResult r16 = p.evaluate_account(0, kSig + 16);  // 48 h: the mild rule
+  EXPECT_EQ(r16.assessment.state, fv::AccountState::at_risk);
+  EXPECT_EQ(primary(p, r16), "sponsor_latency_rising");
+  EXPECT_EQ(p.evaluate_account(0, kSig + 20).assessment.state, fv::AccountState::at_risk);
+  const fv::AccountResult r21 = p.evaluate_account(0, kSig + 21);  // 7 days: unreachable
+  ASSERT_EQ(r21.assessment.state, fv::AccountState::stalled);
+  EXPECT_EQ(r21.assessment.onset, kSig + 21);
+  EXPECT_EQ(primary(p, r21), "sponsor_latency_rising");
+  EXPECT_NE(fired(p, r21, "sponsor_unreachable")->cause.find("unanswered for 7 days"), std::string::npos);
+}
+
+TEST(Signals, SlippedMilestoneNamesItself) {
+  fv::Account a = account("a");
+  fv::Portfolio p = portfolio({a});
+  const fv::PlanReport plan = p.plan_report(0, kSig);
+  // Complete every task due before the technical setup, and none after.
+  fv::Day setup_due = fv::kNoDay;
+  for (const fv::NodeReport& n : plan.nodes)
+    if (n.is_milestone && n.id == "technical_setup") setup_due = n.planned_due;
+  ASSERT_NE(setup_due, fv::kNoDay);
+  fv::EventTable t;
+  healthy_usage(t, "a", 4, setup_due + 10);
+  for (const fv::NodeReport& n : plan.nodes)
+    if (!n.is_milestone && n.active && n.planned_due < setup_due - 2)
+      t.add(at(n.planned_due), "a", "milestone_completed", {}, std::string(n.id));
+  p.ingest(t.batch());
+  const fv::AccountResult r = p.evaluate_account(0, setup_due + 7);
+  ASSERT_TRUE(fired(p, r, "milestone_slipped"));
+  // The go-live behind it slips too; the worst one is named.
+  EXPECT_TRUE(fired(p, r, "milestone_slipped")->cause.starts_with(
+      "Milestone \"Technical setup done\" is 7 days overdue with no new date"))
+      << fired(p, r, "milestone_slipped")->cause;
+  EXPECT_EQ(fired(p, r, "milestone_slipped")->since, setup_due + 2);
+  EXPECT_EQ(r.assessment.state, fv::AccountState::stalled);  // with milestone_stuck
+  EXPECT_EQ(primary(p, r), "milestone_slipped");
+  EXPECT_EQ(r.assessment.onset, setup_due + 7);
+}
+
+TEST(Signals, ConfigJsonRoundTripsAndNamesErrors) {
+  const fv::SignalConfig d = fv::SignalConfig::defaults();
+  EXPECT_EQ(fv::SignalConfig::from_json(d.to_json()), d);
+  const fv::SignalConfig c = fv::SignalConfig::from_json(
+      R"({"stall_threshold": 0.6, "rules": [{"detector": "silence", "weight": 0.7, "params": {"days": 5}}]})");
+  ASSERT_EQ(c.rules.size(), 1u);
+  EXPECT_EQ(c.rules[0].param("days"), 5);
+  fvtest::expect_invalid_at([] { fv::SignalConfig::from_json(R"({"rules": [{"detector": "silense"}]})"); }, "rules[0].detector");
+  fvtest::expect_invalid_at([] { fv::SignalConfig::from_json(R"({"rules": [{"detector": "silence", "params": {"dayz": 3}}]})"); },
+                         "rules[0].params.dayz");
+  fvtest::expect_invalid_at([] { fv::SignalConfig::from_json(R"({"rules": [{"detector": "silence", "weight": 1.5}]})"); },
+                         "rules[0].weight");
+  fvtest::expect_invalid_at([] {
+    fv::SignalConfig::from_json(R"({"rules": [{"detector": "silence"}, {"detector": "silence"}]})");
+  }, "rules[1].name");
+  fvtest::expect_invalid_at([] { fv::SignalConfig::from_json(R"({"at_risk_threshold": 0.9})"); }, "at_risk_threshold");
+}
+
+TEST(Portfolio, AddAccountsIsAllOrNothing) {
+  fv::Portfolio p = portfolio({account("a")});
+  fv::Account bad = account("c");
+  bad.plan.progress["kickof"] = {};
+  fvtest::expect_invalid_at([&] { p.add_accounts({account("b"), bad}); }, "accounts[1].progress.kickof");
+  fvtest::expect_invalid_at([&] { p.add_accounts({account("b"), account("b")}); }, "accounts[1].key");
+  fvtest::expect_invalid_at([&] { p.add_accounts({account("a")}); }, "accounts[0].key");
+  EXPECT_EQ(p.size(), 1u);
+  EXPECT_FALSE(p.find("b"));
+  fvtest::expect_invalid_at([] {
+    fv::Portfolio::from_json(R"({"organization": "o", "accounts": [{"key": "a", "signature": "2026-09-01", "contacts": [{"key": "x", "role": "boss"}]}]})");
+  }, "accounts[0].contacts[0].role");
+  fvtest::expect_invalid_at([] {
+    fv::Portfolio::from_json(R"({"organization": "o", "signals": {"rules": [{"detector": "nope"}]}})");
+  }, "signals.rules[0].detector");
+  const fv::Portfolio q = fv::Portfolio::from_json(
+      R"({"organization": "o", "accounts": [{"key": "a", "signature": "2026-09-01", "arr": 150000,
+          "attributes": {"sso": true, "migrate_data": false, "integrations": 1}}]})");
+  EXPECT_EQ(q.account(0).tier, "enterprise");
+  EXPECT_EQ(fv::Account::from_json(q.account(0).to_json()), q.account(0));
+}
+
+// Ingesting night by night and evaluating equals one cold ingestion.
+TEST(Portfolio, NightByNightEqualsCold) {
+  fv::GeneratorOptions o;
+  o.accounts = 120;
+  o.seed = 11;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::Portfolio cold = fv::make_portfolio(g, {});
+  cold.ingest(g.events.batch());
+  fv::Portfolio nightly = fv::make_portfolio(g, {});
+  const fv::EventBatch all = g.events.batch();
+  std::size_t row = 0;
+  fv::Day first = o.as_of;
+  for (const fv::Account& a : g.accounts) first = std::min(first, a.signature);
+  for (fv::Day night = first; night <= o.as_of; ++night) {
+    std::size_t stop = row;
+    while (stop < g.events.size() && g.events.ts[stop] < (std::int64_t{night} + 1) * 86400) ++stop;
+    const auto b = all.slice(row, stop);
+    fv::IngestOptions two;
+    two.threads = 2;
+    nightly.ingest(b, two);
+    row = stop;
+  }
+  for (std::size_t i = 0; i < cold.size(); ++i) ASSERT_EQ(cold.activity(i), nightly.activity(i)) << i;
+  const fv::ScanResult a = cold.evaluate(o.as_of, 1);
+  const fv::ScanResult b = nightly.evaluate(o.as_of, 2);
+  EXPECT_EQ(cold.results_json(a), nightly.results_json(b));
+  EXPECT_EQ(cold.worklist_json(a), nightly.worklist_json(b));
+}
+
+TEST(Portfolio, WorklistIsRankedByStateThenPriority) {
+  fv::GeneratorOptions o;
+  o.accounts = 150;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::Portfolio p = fv::make_portfolio(g, {});
+  p.ingest(g.events.batch());
+  const fv::ScanResult r = p.evaluate(o.as_of);
+  ASSERT_FALSE(r.worklist.empty());
+  EXPECT_EQ(r.worklist.size(), r.by_state[1] + r.by_state[2]);
+  for (std::size_t k = 1; k < r.worklist.size(); ++k) {
+    const fv::AccountResult& x = r.accounts[r.worklist[k - 1]];
+    const fv::AccountResult& y = r.accounts[r.worklist[k]];
+    ASSERT_TRUE(x.assessment.state > y.assessment.state ||
+                (x.assessment.state == y.assessment.state && x.priority >= y.priority));
+  }
+  for (const fv::AccountResult& x : r.accounts) {
+    const fv::Account& a = p.account(x.account);
+    const double elapsed = std::clamp((o.as_of - a.signature) / 90.0, 0.0, 1.0);
+    EXPECT_NEAR(x.priority, x.assessment.risk * a.arr * (1 + elapsed), 1e-6);
+  }
+}
+
+// The goals of the issue, on a fixed seed, with night-by-night scans.
+TEST(DetectionQuality, MeetsTheGoalsOnAFixedSeed) {
+  fv::GeneratorOptions o;
+  o.accounts = 600;
+  o.seed = 2026;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::Day first = o.as_of;
+  for (const fv::Account& a : g.accounts) first = std::min(first, a.signature);
+  const fv::DetectionQuality q = fv::detection_quality(g, {}, first, 2);
+  EXPECT_GE(q.positives, 100u);
+  EXPECT_GE(q.recall, 0.95) << q.to_json();
+  EXPECT_GE(q.precision, 0.90) << q.to_json();
+  EXPECT_LE(q.median_delay, 7) << q.to_json();
+  EXPECT_GE(q.cause_match, 0.9) << q.to_json();
+  for (std::size_t c = 1; c < fv::kStallCauseNames.size(); ++c) EXPECT_GT(q.positives_by_cause[c], 0u);
+}
+
+TEST(Generator, IsDeterministicAndRespectsTheNight) {
+  fv::GeneratorOptions o;
+  o.accounts = 30;
+  const fv::GeneratedPortfolio a = fv::generate_portfolio(o);
+  const fv::GeneratedPortfolio b = fv::generate_portfolio(o);
+  EXPECT_EQ(a.events.to_csv(), b.events.to_csv());
+  EXPECT_TRUE(std::is_sorted(a.events.ts.begin(), a.events.ts.end()));
+  EXPECT_LT(a.events.ts.back(), (std::int64_t{o.as_of} + 1) * 86400);
+  for (std::size_t i = 0; i < a.accounts.size(); ++i) {
+    if (a.truth[i].cause == fv::StallCause::none) continue;
+    EXPECT_LE(a.truth[i].onset, o.as_of - 14);
+  }
+}
