@@ -5,19 +5,13 @@
 #include <cstdio>
 #include <numeric>
 
+#include "company_names.hpp"
 #include "firstvalue/error.hpp"
 #include "firstvalue/random.hpp"
 #include "firstvalue/sample_portfolio.hpp"
 
 namespace firstvalue {
 namespace {
-
-constexpr const char* kFirst[] = {"Northwind", "Bluepeak", "Cobalt",  "Driftwood", "Evergreen", "Foxglove",
-                                  "Granite",   "Harbor",   "Ironbark", "Juniper",  "Keystone",  "Lumen",
-                                  "Meridian",  "Nimbus",   "Orchard", "Pinecrest", "Quarry",    "Redwood",
-                                  "Summit",    "Tidewater", "Umber",  "Vantage",   "Willow",    "Zephyr"};
-constexpr const char* kSecond[] = {"Analytics", "Logistics", "Health", "Robotics", "Foods",     "Capital",
-                                   "Energy",    "Media",     "Labs",   "Freight",  "Insurance", "Retail"};
 
 constexpr Detector kNeverLogIn[] = {Detector::planned_users_not_logged_in, Detector::low_activation};
 constexpr Detector kSponsorQuiet[] = {Detector::sponsor_latency_rising, Detector::silence};
@@ -225,8 +219,8 @@ Account make_account(SplitMix64& rng, std::size_t i, const GeneratorOptions& o) 
   char key[32];
   std::snprintf(key, sizeof key, "acct-%04zu", i + 1);
   a.key = key;
-  const std::string first = kFirst[rng.below(std::size(kFirst))];
-  a.name = first + " " + kSecond[rng.below(std::size(kSecond))];
+  const std::string first = detail::kCompanyFirst[rng.below(detail::kCompanyFirst.size())];
+  a.name = first + " " + detail::kCompanySecond[rng.below(detail::kCompanySecond.size())];
   const std::string domain = lower(first) + std::to_string(i + 1) + ".example";
   a.arr = std::round(std::exp(rng.uniform(std::log(8000.0), std::log(300000.0))) / 100) * 100;
   a.tier = tier_for_arr(a.arr);
@@ -288,6 +282,12 @@ std::span<const Detector> detectors_for(StallCause c) noexcept {
     case StallCause::none: break;
   }
   return {};
+}
+
+Day GeneratedPortfolio::first_signature() const noexcept {
+  Day first = options.as_of;
+  for (const Account& a : accounts) first = std::min(first, a.signature);
+  return first;
 }
 
 GeneratedPortfolio generate_portfolio(const GeneratorOptions& o) {

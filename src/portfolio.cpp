@@ -192,6 +192,7 @@ struct Portfolio::Impl {
     std::vector<MilestoneIssue> milestones;
     std::vector<GoalIssue> goals;
     std::array<double, kMetricNames.size()> values{};
+    std::vector<double> inputs;  // by health factor, reused from account to account
     double health = kNaN;
     int weakest = -1;
   };
@@ -200,25 +201,18 @@ struct Portfolio::Impl {
     s.metrics = compute_metrics(activity[i], profile(i), as_of);
     working_plan(i, as_of, s.metrics, scratch);
     s.plan = scheduler.evaluate(scratch, as_of);
-    plan_values(i, scratch, s);
+    plan_values(scratch, s);
     activity_values(s.metrics, s.values);
     plan_metrics(s);
-    std::array<double, 64> x{};
-    const std::size_t k_count = factor_metric.size();
-    std::vector<double> heap;
-    double* in = x.data();
-    if (k_count > x.size()) {
-      heap.resize(k_count);
-      in = heap.data();
-    }
-    for (std::size_t k = 0; k < k_count; ++k) in[k] = s.values[factor_metric[k]];
-    const auto r = config.health.score_one(in);
+    s.inputs.resize(factor_metric.size());
+    for (std::size_t k = 0; k < factor_metric.size(); ++k) s.inputs[k] = s.values[factor_metric[k]];
+    const auto r = config.health.score_one(s.inputs.data());
     s.health = r.score;
     s.weakest = r.weakest;
   }
 
   // Milestones late or re-dated, goals off track.
-  void plan_values(std::size_t, const AccountPlan& plan, Snapshot& s) const {
+  void plan_values(const AccountPlan& plan, Snapshot& s) const {
     s.milestones.clear();
     s.goals.clear();
     const PlanReport& r = s.plan;
@@ -515,8 +509,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   std::mutex reached_mutex;
   constexpr std::size_t kTick = 1u << 20;
   const std::size_t n_accounts = im.accounts.size();
-  unsigned threads = options.threads;
-  detail::parallel_ranges(n_accounts, threads, 1, 1, [&](std::size_t lo, std::size_t hi) {
+  detail::parallel_ranges(n_accounts, options.threads, 1, 1, [&](std::size_t lo, std::size_t hi) {
     const bool reporter = lo == 0;
     auto rej = report.rejected.begin();
     std::size_t r = 0;

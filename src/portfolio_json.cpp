@@ -145,16 +145,21 @@ void Portfolio::add_accounts_json(std::string_view text) {
   add_accounts(accounts_from_json(json_detail::parse_document(text, "accounts"), "accounts"));
 }
 
-std::string Portfolio::account_result_json(const AccountResult& r, int indent) const {
-  const Account& a = account(r.account);
-  const HealthModel& model = config().health;
+namespace {
+
+// One account's result as a JSON value; the worklist and the full results
+// embed it as it is.
+json account_result_value(const Portfolio& portfolio, const AccountResult& r) {
+  const Account& a = portfolio.account(r.account);
+  const PortfolioConfig& config = portfolio.config();
+  const HealthModel& model = config.health;
   const Assessment& as = r.assessment;
   json values = json::object();
   for (std::size_t k = 0; k < kMetricNames.size(); ++k) values[std::string(kMetricNames[k])] = number_or_null(r.values[k]);
   json never = json::array();
   for (const std::uint32_t u : r.metrics.planned_never) never.push_back(a.planned_users[u]);
   json signals = json::array();
-  for (const FiredSignal& f : as.signals) signals.push_back(signal_json(config().signals, f));
+  for (const FiredSignal& f : as.signals) signals.push_back(signal_json(config.signals, f));
   json j{{"account", a.key},
          {"name", a.name},
          {"tier", a.tier},
@@ -178,20 +183,26 @@ std::string Portfolio::account_result_json(const AccountResult& r, int indent) c
          {"signals", signals}};
   if (as.primary >= 0) {
     const FiredSignal& p = as.signals[static_cast<std::size_t>(as.primary)];
-    const SignalRule& rule = config().signals.rules[p.rule];
+    const SignalRule& rule = config.signals.rules[p.rule];
     j["cause"] = p.cause;
     j["primary_signal"] = rule.name;
     j["action"] = rule.action;
     j["action_text"] = rule.action_text;
   }
-  return j.dump(indent);
+  return j;
+}
+
+}  // namespace
+
+std::string Portfolio::account_result_json(const AccountResult& r, int indent) const {
+  return account_result_value(*this, r).dump(indent);
 }
 
 std::string Portfolio::worklist_json(const ScanResult& result, int indent) const {
   json list = json::array();
   std::size_t rank = 0;
   for (const std::uint32_t i : result.worklist) {
-    json item = json::parse(account_result_json(result.accounts[i]));
+    json item = account_result_value(*this, result.accounts[i]);
     item["rank"] = ++rank;
     list.push_back(std::move(item));
   }
@@ -207,7 +218,7 @@ std::string Portfolio::worklist_json(const ScanResult& result, int indent) const
 
 std::string Portfolio::results_json(const ScanResult& result, int indent) const {
   json list = json::array();
-  for (const AccountResult& r : result.accounts) list.push_back(json::parse(account_result_json(r)));
+  for (const AccountResult& r : result.accounts) list.push_back(account_result_value(*this, r));
   return json{{"organization", organization()}, {"as_of", format_date(result.as_of)}, {"accounts", list}}.dump(indent);
 }
 

@@ -7,18 +7,14 @@
 #include <set>
 
 #include "firstvalue/health.hpp"
+#include "company_names.hpp"
 #include "firstvalue/random.hpp"
 
 namespace firstvalue {
 namespace {
 
-constexpr std::array<const char*, 24> kFirst{
-    "Northwind", "Bluepeak", "Cobalt",  "Driftwood", "Evergreen", "Foxglove", "Granite", "Harbor",
-    "Ironbark",  "Juniper",  "Keystone", "Lumen",    "Meridian",  "Nimbus",   "Orchard", "Pinecrest",
-    "Quarry",    "Redwood",  "Summit",  "Tidewater", "Umber",     "Vantage",  "Willow",  "Zephyr"};
-constexpr std::array<const char*, 12> kSecond{"Analytics", "Logistics", "Health",   "Robotics",
-                                              "Foods",     "Capital",   "Energy",   "Media",
-                                              "Labs",      "Freight",   "Insurance", "Retail"};
+using detail::kCompanyFirst;
+using detail::kCompanySecond;
 
 struct Shape {
   const char* name;
@@ -51,12 +47,12 @@ const Shape& pick_shape(SplitMix64& rng) {
 // Distinct names read better in a worklist; past the 288 combinations a
 // number keeps them distinct.
 std::string unique_name(SplitMix64& rng, std::set<std::string>& used) {
-  const std::size_t combos = kFirst.size() * kSecond.size();
+  const std::size_t combos = kCompanyFirst.size() * kCompanySecond.size();
   for (int attempt = 0; used.size() < combos && attempt < 64; ++attempt) {
-    std::string name = std::string(kFirst[rng.below(kFirst.size())]) + " " + kSecond[rng.below(kSecond.size())];
+    std::string name = std::string(kCompanyFirst[rng.below(kCompanyFirst.size())]) + " " + kCompanySecond[rng.below(kCompanySecond.size())];
     if (used.insert(name).second) return name;
   }
-  std::string name = std::string(kFirst[rng.below(kFirst.size())]) + " " + kSecond[rng.below(kSecond.size())] +
+  std::string name = std::string(kCompanyFirst[rng.below(kCompanyFirst.size())]) + " " + kCompanySecond[rng.below(kCompanySecond.size())] +
                      " " + std::to_string(used.size() + 1);
   used.insert(name);
   return name;

@@ -113,7 +113,9 @@ std::optional<Severity> parse_severity(std::string_view s) {
   return std::nullopt;
 }
 
-SignalRule default_rule(const DefaultRule& d) {
+// A default rule; `overrides` = false keeps the detector's own parameter
+// defaults, which is where a rule written in JSON starts from.
+SignalRule default_rule(const DefaultRule& d, bool overrides = true) {
   SignalRule r;
   r.name = d.name ? std::string(d.name) : std::string(to_string(d.detector));
   r.detector = d.detector;
@@ -122,7 +124,8 @@ SignalRule default_rule(const DefaultRule& d) {
   r.action = d.action;
   r.action_text = d.action_text;
   for (const ParamSpec& p : param_specs(d.detector)) r.params.emplace(std::string(p.key), p.fallback);
-  for (const auto& [key, value] : d.params) r.params[key] = value;
+  if (overrides)
+    for (const auto& [key, value] : d.params) r.params[key] = value;
   return r;
 }
 
@@ -140,9 +143,7 @@ SignalRule rule_from_json(const json& v, const std::string& path) {
   SignalRule rule;
   for (const DefaultRule& d : default_rules())
     if (d.detector == *detector) {
-      rule = default_rule(d);
-      rule.params.clear();
-      for (const ParamSpec& p : param_specs(d.detector)) rule.params.emplace(std::string(p.key), p.fallback);
+      rule = default_rule(d, false);
       break;
     }
   rule.name = r.string_or("name", rule.name);

@@ -58,6 +58,10 @@ struct GeneratedPortfolio {
   std::vector<Account> accounts;
   EventTable events;              // in time order
   std::vector<StallTruth> truth;  // one per account
+
+  // The earliest signature: the first night from which a replay sees every
+  // stall begin; options.as_of when there are no accounts.
+  Day first_signature() const noexcept;
 };
 
 GeneratedPortfolio generate_portfolio(const GeneratorOptions& options = {});

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "firstvalue/firstvalue.hpp"
 
 namespace fv = firstvalue;
@@ -214,13 +216,10 @@ int run_scan(const Options& o) {
   const fv::ScanResult r = p.evaluate(l.as_of, o.threads);
   print_rejections(l);
   if (o.json) {
-    std::string doc = o.all ? p.results_json(r) : p.worklist_json(r);
-    if (!l.reports.empty()) {
-      std::string ingest = "[";
-      for (std::size_t k = 0; k < l.reports.size(); ++k) ingest += (k ? "," : "") + l.reports[k].to_json(-1);
-      doc.insert(doc.size() - 2, ",\n  \"ingestion\": " + ingest + "]");
-    }
-    std::cout << doc << "\n";
+    nlohmann::json doc = nlohmann::json::parse(o.all ? p.results_json(r) : p.worklist_json(r));
+    nlohmann::json& ingestion = doc["ingestion"] = nlohmann::json::array();
+    for (const fv::IngestReport& x : l.reports) ingestion.push_back(nlohmann::json::parse(x.to_json(-1)));
+    std::cout << doc.dump(2) << "\n";
     return 0;
   }
   const fv::HealthModel& model = p.config().health;
@@ -302,9 +301,7 @@ int run_quality(const Options& o) {
   config.organization = g.organization;
   if (!o.signals_path.empty())
     config.signals = parse_file(o.signals_path, [](const std::string& t) { return fv::SignalConfig::from_json(t); });
-  fv::Day first = g.as_of;
-  for (const fv::Account& a : p.accounts) first = std::min(first, a.signature);
-  std::cout << fv::detection_quality(p, config, first, o.threads).to_json() << "\n";
+  std::cout << fv::detection_quality(p, config, p.first_signature(), o.threads).to_json() << "\n";
   return 0;
 }
 

@@ -409,8 +409,7 @@ TEST(Portfolio, NightByNightEqualsCold) {
   fv::Portfolio nightly = fv::make_portfolio(g, {});
   const fv::EventBatch all = g.events.batch();
   std::size_t row = 0;
-  fv::Day first = o.as_of;
-  for (const fv::Account& a : g.accounts) first = std::min(first, a.signature);
+  const fv::Day first = g.first_signature();
   for (fv::Day night = first; night <= o.as_of; ++night) {
     std::size_t stop = row;
     while (stop < g.events.size() && g.events.ts[stop] < (std::int64_t{night} + 1) * 86400) ++stop;
@@ -455,8 +454,7 @@ TEST(DetectionQuality, MeetsTheGoalsOnAFixedSeed) {
   o.accounts = 600;
   o.seed = 2026;
   const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
-  fv::Day first = o.as_of;
-  for (const fv::Account& a : g.accounts) first = std::min(first, a.signature);
+  const fv::Day first = g.first_signature();
   const fv::DetectionQuality q = fv::detection_quality(g, {}, first, 2);
   EXPECT_GE(q.positives, 100u);
   EXPECT_GE(q.recall, 0.95) << q.to_json();
