@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
 )
 PYTHON_PACKAGES=(
   "scikit-build-core>=0.10" "pybind11>=3" "numpy>=1.23" "pandas>=2" "pytest>=7"
+  "duckdb>=1.0"  # the peer of benchmarks/scan_vs_duckdb.py
 )
 
 PYTHON=${PYTHON:-python3}

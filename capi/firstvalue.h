@@ -3,7 +3,8 @@
  *
  * Conventions (the same for every function):
  *  - Every call returns an fv_status. FV_OK is 0; errors are negative.
- *  - Outputs are out-parameters, written only on success.
+ *  - Outputs are out-parameters, written only on success (one documented
+ *    exception: fv_portfolio_ingest when cancelled).
  *  - After a failure, fv_last_error() describes it, with the field path
  *    (e.g. "factors[1].weight: must be > 0 and finite"). The message is
  *    thread-local, owned by the library, valid until the next failing call on
@@ -228,6 +229,219 @@ FV_API fv_status fv_plan_status_name(int status, const char** out);
 FV_API fv_status fv_success_plan_evaluate(const char* json, size_t json_len, int32_t as_of, fv_buf* out);
 /* A handoff record's completeness and each missing item, as JSON. */
 FV_API fv_status fv_handoff_assess(const char* json, size_t json_len, fv_buf* out);
+
+/* ---- portfolio and the nightly scan ------------------------------------------ */
+
+/* One organization's accounts in onboarding, the activity state their events
+ * build up, and the nightly evaluation (firstvalue::Portfolio).
+ *
+ * Threads: fv_portfolio_evaluate and the read-only calls may run concurrently
+ * on the same portfolio; fv_portfolio_add_accounts_json and
+ * fv_portfolio_ingest need it to themselves. Distinct handles are
+ * independent. */
+typedef struct fv_portfolio fv_portfolio;
+
+/* {"organization", "calendar"?, "templates"?, "plan_policy"?, "health_model"?,
+ *  "signals"?, "accounts"?: [...]}: the configuration documents of the
+ * sections above under their keys, and the accounts (see Account in
+ * portfolio.hpp: {"key", "name"?, "tier"?, "arr"?, "signature", "seats"?,
+ * "planned_users"?, "contacts"?, "template"?, "attributes"?, "progress"?,
+ * "goals"?, "handoff"?}). Errors name the path ("signals.rules[0].detector:
+ * ...", "accounts[3].key: ..."). The caller owns *out (fv_portfolio_free). */
+FV_API fv_status fv_portfolio_from_json(const char* json, size_t json_len, fv_portfolio** out);
+FV_API void fv_portfolio_free(fv_portfolio* portfolio);
+
+/* Adds the accounts of a JSON array, all or none: a duplicate key, a bad
+ * template or a missing attribute fails with its path ("accounts[1].key:
+ * account "a" is already in the portfolio") and leaves the portfolio unchanged. New accounts
+ * are appended, so existing indices stay valid. */
+FV_API fv_status fv_portfolio_add_accounts_json(fv_portfolio* portfolio, const char* json_array, size_t json_len);
+
+FV_API fv_status fv_portfolio_account_count(const fv_portfolio* portfolio, size_t* out);
+/* Key of account `index` (portfolio order), with the two-call protocol.
+ * FV_E_NOT_FOUND when index >= the account count. */
+FV_API fv_status fv_portfolio_account_key(const fv_portfolio* portfolio, size_t index, char* buffer,
+                                          size_t buffer_len, size_t* out_len);
+/* Index of the account with this key; FV_E_NOT_FOUND when there is none. */
+FV_API fv_status fv_portfolio_find(const fv_portfolio* portfolio, const char* key, size_t key_len,
+                                   size_t* out_index);
+
+/* ---- events ---- */
+
+/* One dictionary-encoded string column, as Arrow dictionaries and pandas
+ * categoricals store them: codes[row] indexes values, and a negative code
+ * means "none" for that row. values[i] has lengths[i] bytes, or is
+ * NUL-terminated when lengths is NULL (values[i] may be NULL only when
+ * lengths[i] is 0). codes == NULL means the column is absent, which only actor
+ * and item may be. A code >= n_values makes the batch invalid. */
+typedef struct fv_dictionary {
+  const int32_t* codes;      /* n_rows codes, or NULL */
+  const char* const* values; /* n_values strings */
+  const size_t* lengths;     /* n_values lengths, or NULL */
+  size_t n_values;
+} fv_dictionary;
+
+/* A batch of events, borrowed for the duration of fv_portfolio_ingest (nothing
+ * is kept). Every column present has n_rows entries. With n_rows = 0 every
+ * pointer may be NULL. */
+typedef struct fv_event_batch {
+  size_t n_rows;
+  const int64_t* ts;     /* seconds since 1970-01-01 UTC; required */
+  fv_dictionary account; /* account keys of the portfolio; required */
+  fv_dictionary type;    /* event type names ("login", "feature_use", ..., see events.hpp); required */
+  fv_dictionary actor;   /* the user or contact; optional */
+  fv_dictionary item;    /* feature, meeting, ticket, milestone or task id; optional */
+  const double* value;   /* NULL: no column; NaN = none. Its meaning depends on the type */
+  const uint64_t* id;    /* NULL: no column; 0 = none */
+} fv_event_batch;
+
+/* Called on the calling thread about every million rows, and once at the end
+ * with rows_done == rows_total. Return nonzero to continue, 0 to cancel; 0
+ * from the final call changes nothing, as every row is applied by then. */
+typedef int (*fv_progress_fn)(size_t rows_done, size_t rows_total, void* user_data);
+
+/* max_rejected without a limit. */
+#define FV_NO_LIMIT SIZE_MAX
+
+typedef struct fv_ingest_report fv_ingest_report;
+
+/* Applies a batch to the portfolio's activity state (Portfolio::ingest with
+ * IngestOptions{threads, max_rejected, progress}). Rows are judged first and
+ * applied after, so:
+ *  - FV_OK: done. Rows that break an ingestion rule (unknown account or type,
+ *    a timestamp outside [1970, 2100), a missing actor or item, a bad value,
+ *    an item that is not in the account's plan) are turned away and listed in
+ *    *out; they are not an error.
+ *  - FV_E_INVALID: a structurally broken batch (ts, account or type missing
+ *    with n_rows > 0, a NULL dictionary value, a code outside its dictionary)
+ *    or more than max_rejected rejected rows (FV_NO_LIMIT: no limit; 0:
+ *    strict). Nothing changed; *out is untouched.
+ *  - FV_E_CANCELLED: `progress` returned 0. A documented exception to the
+ *    out-parameter rule: *out IS written (the caller frees it), with
+ *    cancelled = 1 and `applied` counting the accepted rows applied for every
+ *    account, and no later row is. Ingestion is idempotent, so submitting
+ *    the same batch again completes it exactly.
+ * `progress` may be NULL; `user_data` is passed to it untouched. `threads`: 1
+ * for the calling thread only, 0 for one per hardware thread. The caller owns
+ * *out (fv_ingest_report_free). */
+FV_API fv_status fv_portfolio_ingest(fv_portfolio* portfolio, const fv_event_batch* batch, unsigned threads,
+                                     size_t max_rejected, fv_progress_fn progress, void* user_data,
+                                     fv_ingest_report** out);
+FV_API void fv_ingest_report_free(fv_ingest_report* report);
+
+/* Writes each non-NULL pointer: rows in the batch, rows accepted, rows
+ * rejected (accepted + rejected == rows), accepted rows applied (all of them
+ * unless cancelled), and whether the progress callback cancelled (0 or 1). */
+FV_API fv_status fv_ingest_report_counts(const fv_ingest_report* report, size_t* rows, size_t* accepted,
+                                         size_t* rejected, size_t* applied, int* cancelled);
+
+/* Why a row was turned away (firstvalue::RejectReason). */
+enum {
+  FV_REJECT_UNKNOWN_ACCOUNT = 0,
+  FV_REJECT_UNKNOWN_TYPE = 1,
+  FV_REJECT_BAD_TIMESTAMP = 2,   /* outside [1970, 2100): milliseconds given for seconds, or corrupt */
+  FV_REJECT_MISSING_ACTOR = 3,   /* login and feature_use need the user */
+  FV_REJECT_MISSING_ITEM = 4,    /* feature, meeting, ticket and plan events need their id */
+  FV_REJECT_BAD_VALUE = 5,       /* missing, NaN, infinite or out of range for the type */
+  FV_REJECT_UNKNOWN_PLAN_ITEM = 6 /* not a milestone or task of the account's plan */
+};
+
+/* The rejected rows in row order: their row numbers in the batch (from 0) and
+ * their FV_REJECT_* codes, into caller-allocated arrays of n_rejected slots;
+ * n_rejected must equal the rejected count. Either pointer may be NULL. */
+FV_API fv_status fv_ingest_report_rejected(const fv_ingest_report* report, size_t n_rejected, uint64_t* rows,
+                                           int8_t* reasons);
+/* The report as JSON, with the counts by reason and the first rejected rows
+ * spelled out ("row 17: unknown account \"acme-9\""). */
+FV_API fv_status fv_ingest_report_to_json(const fv_ingest_report* report, fv_buf* out);
+/* "unknown_account", ...; *out is a static string. */
+FV_API fv_status fv_reject_reason_name(int reason, const char** out);
+
+/* ---- the nightly scan ---- */
+
+typedef struct fv_scan_result fv_scan_result;
+
+/* Evaluates every account as of `as_of` (a day, as in the section on dates):
+ * metrics, plan, health, signals, state and the worklist. `as_of` must lie in
+ * 1970-01-01 .. 2100-01-01 (days 0 .. 47482). `threads`: 1 for the calling
+ * thread only, 0 for one per hardware thread. The result is a snapshot: it
+ * stays valid, and its columns and text unchanged, after the portfolio
+ * changes or is freed; the JSON calls below need the portfolio it came from.
+ * The caller owns *out (fv_scan_result_free). */
+FV_API fv_status fv_portfolio_evaluate(const fv_portfolio* portfolio, int32_t as_of, unsigned threads,
+                                       fv_scan_result** out);
+FV_API void fv_scan_result_free(fv_scan_result* result);
+
+/* Accounts in the result (the portfolio's size when it was evaluated). */
+FV_API fv_status fv_scan_result_account_count(const fv_scan_result* result, size_t* out);
+/* How many accounts are in each state; each pointer may be NULL. */
+FV_API fv_status fv_scan_result_by_state(const fv_scan_result* result, size_t* ok, size_t* at_risk,
+                                         size_t* stalled);
+
+/* An account's state: moving, at risk, or stalled (the accumulated risk of its
+ * signals reached the stall threshold). */
+enum { FV_STATE_OK = 0, FV_STATE_AT_RISK = 1, FV_STATE_STALLED = 2 };
+/* "ok", "at_risk", "stalled"; *out is a static string. */
+FV_API fv_status fv_state_name(int state, const char** out);
+
+/* Per-account columns in portfolio order, into caller-allocated arrays of
+ * n_accounts slots (n_accounts must equal the result's account count); any
+ * pointer may be NULL.
+ *   state        FV_STATE_*
+ *   risk         accumulated risk of the fired signals, 0-1
+ *   onset        the day the current state was reached; FV_NO_DAY when ok
+ *   priority     risk x ARR x (1 + elapsed share of the onboarding window)
+ *   days_left    days left in the onboarding window (>= 0)
+ *   health       health score 0-100; NaN when not measurable
+ *   band         health band code of the portfolio's model (0 = highest; -1 = unknown)
+ *   health_delta health minus health 7 days earlier; NaN when not known
+ *   plan_status  FV_PLAN_*
+ *   signal_count signals that fired */
+FV_API fv_status fv_scan_result_accounts(const fv_scan_result* result, size_t n_accounts, int8_t* state,
+                                         double* risk, int32_t* onset, double* priority, int32_t* days_left,
+                                         double* health, int8_t* band, double* health_delta, int8_t* plan_status,
+                                         int32_t* signal_count);
+
+/* The metrics a health factor can be named after ("milestone_progress",
+ * "user_adoption", ..., see kMetricNames in portfolio.hpp). fv_metric_name
+ * gives a static string; FV_E_NOT_FOUND when index >= the count. */
+FV_API fv_status fv_metric_count(size_t* out);
+FV_API fv_status fv_metric_name(size_t index, const char** out);
+/* One metric for every account (NaN = not measurable), into a caller-allocated
+ * array of n_accounts slots. FV_E_NOT_FOUND, naming it, for an unknown name. */
+FV_API fv_status fv_scan_result_metric(const fv_scan_result* result, const char* name, size_t name_len,
+                                       size_t n_accounts, double* out);
+
+/* The worklist a CSM acts on: account indices, stalled accounts first, then
+ * those at risk, each by priority (highest first; ties by key). n must equal
+ * the worklist count. */
+FV_API fv_status fv_scan_result_worklist_count(const fv_scan_result* result, size_t* out);
+FV_API fv_status fv_scan_result_worklist(const fv_scan_result* result, size_t n, uint32_t* accounts);
+
+/* Text about one account, with the two-call protocol. The first four describe
+ * its primary signal (the one that started first) and are "" when no signal
+ * fired. FV_E_NOT_FOUND when account >= the account count. */
+enum {
+  FV_SCAN_SIGNAL = 0,      /* the rule's name, e.g. "planned_users_not_logged_in" */
+  FV_SCAN_CAUSE = 1,       /* a sentence with the numbers */
+  FV_SCAN_ACTION = 2,      /* the intervention's id, e.g. "inactive_user_followup" */
+  FV_SCAN_ACTION_TEXT = 3, /* what to do, in a sentence */
+  FV_SCAN_BAND = 4,        /* the health band's name ("unknown" when health is NaN) */
+  FV_SCAN_PLAN_REASON = 5  /* why the plan has its status */
+};
+FV_API fv_status fv_scan_result_text(const fv_scan_result* result, size_t account, int field, char* buffer,
+                                     size_t buffer_len, size_t* out_len);
+
+/* The result as JSON, in library-allocated buffers: the worklist with the
+ * counts by state, every account, or one account's evaluation (metrics,
+ * health, every signal with its evidence, cause and action). The same bytes
+ * as Portfolio::worklist_json, results_json and account_result_json (indent
+ * 2). `result` must come from fv_portfolio_evaluate on this portfolio, else
+ * FV_E_INVALID ("result: was evaluated on another portfolio"). */
+FV_API fv_status fv_portfolio_worklist_json(const fv_portfolio* portfolio, const fv_scan_result* result, fv_buf* out);
+FV_API fv_status fv_portfolio_results_json(const fv_portfolio* portfolio, const fv_scan_result* result, fv_buf* out);
+FV_API fv_status fv_portfolio_explain_json(const fv_portfolio* portfolio, const fv_scan_result* result,
+                                           size_t account, fv_buf* out);
 
 #ifdef __cplusplus
 }

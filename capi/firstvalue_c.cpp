@@ -1,9 +1,12 @@
 // The C ABI: translation only. Every entry point runs inside one guard that
 // turns C++ exceptions into an fv_status and a thread-local message.
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -14,6 +17,7 @@
 #include "firstvalue/expr.hpp"
 #include "firstvalue/handoff.hpp"
 #include "firstvalue/health.hpp"
+#include "firstvalue/portfolio.hpp"
 #include "firstvalue/schedule.hpp"
 #include "firstvalue/success_plan.hpp"
 #include "firstvalue/version.hpp"
@@ -51,6 +55,42 @@ struct fv_plan_results {
 
   const fv::NodeTable& table(int milestones_only) const { return milestones_only ? milestones : nodes; }
 };
+
+// A portfolio and a serial number that no other portfolio of this process
+// shares, so that a result can tell which portfolio it came from even after
+// that one was freed and its address reused.
+struct fv_portfolio {
+  std::uint64_t serial;
+  fv::Portfolio portfolio;
+};
+struct fv_ingest_report {
+  fv::IngestReport report;
+};
+// A snapshot: the text it serves is copied from the portfolio's configuration.
+struct fv_scan_result {
+  fv::ScanResult result;
+  std::uint64_t portfolio;             // serial of the portfolio it came from
+  std::vector<fv::SignalRule> rules;   // the signal rules it was evaluated with
+  std::vector<std::string> band_names; // by band code + 1 (code -1 is "unknown")
+};
+
+static_assert(static_cast<int>(fv::RejectReason::unknown_account) == FV_REJECT_UNKNOWN_ACCOUNT &&
+                  static_cast<int>(fv::RejectReason::unknown_type) == FV_REJECT_UNKNOWN_TYPE &&
+                  static_cast<int>(fv::RejectReason::bad_timestamp) == FV_REJECT_BAD_TIMESTAMP &&
+                  static_cast<int>(fv::RejectReason::missing_actor) == FV_REJECT_MISSING_ACTOR &&
+                  static_cast<int>(fv::RejectReason::missing_item) == FV_REJECT_MISSING_ITEM &&
+                  static_cast<int>(fv::RejectReason::bad_value) == FV_REJECT_BAD_VALUE &&
+                  static_cast<int>(fv::RejectReason::unknown_plan_item) == FV_REJECT_UNKNOWN_PLAN_ITEM &&
+                  fv::kRejectReasonNames.size() == FV_REJECT_UNKNOWN_PLAN_ITEM + 1,
+              "FV_REJECT_* must match firstvalue::RejectReason");
+static_assert(static_cast<int>(fv::AccountState::ok) == FV_STATE_OK &&
+                  static_cast<int>(fv::AccountState::at_risk) == FV_STATE_AT_RISK &&
+                  static_cast<int>(fv::AccountState::stalled) == FV_STATE_STALLED && fv::kNever == FV_NO_DAY,
+              "FV_STATE_* and FV_NO_DAY must match firstvalue::AccountState and kNever");
+static_assert(static_cast<int>(fv::PlanStatus::on_track) == FV_PLAN_ON_TRACK &&
+                  static_cast<int>(fv::PlanStatus::behind) == FV_PLAN_BEHIND,
+              "FV_PLAN_* must match firstvalue::PlanStatus");
+static_assert(FV_NO_LIMIT == static_cast<std::size_t>(-1), "FV_NO_LIMIT is IngestOptions::max_rejected's default");
 
 static_assert(static_cast<int>(fv::PlanStatus::stuck) == FV_PLAN_STUCK &&
                   static_cast<int>(fv::Status::not_applicable) == FV_NODE_NOT_APPLICABLE &&
@@ -131,10 +171,53 @@ void copy_column(const std::vector<U>& from, T* to) {
   for (size_t i = 0; i < from.size(); ++i) to[i] = static_cast<T>(from[i]);
 }
 
-void check_rows(size_t given, size_t actual, const char* what) {
+// A caller's count (`name`) against the number of `what` there are.
+void check_count(size_t given, size_t actual, const char* name, const char* what) {
   if (given != actual)
-    throw fv::Error(fv::Errc::invalid, "n_rows",
+    throw fv::Error(fv::Errc::invalid, name,
                     "has " + std::to_string(given) + " for " + std::to_string(actual) + " " + what);
+}
+
+void check_rows(size_t given, size_t actual, const char* what) { check_count(given, actual, "n_rows", what); }
+
+std::atomic<std::uint64_t> g_next_portfolio_serial{1};
+
+const fv::ScanResult& result_of(const fv_scan_result* handle) {
+  require(handle, "result");
+  return handle->result;
+}
+
+const fv::AccountResult& account_of(const fv_scan_result* handle, size_t account) {
+  const auto& accounts = result_of(handle).accounts;
+  if (account >= accounts.size())
+    throw fv::Error(fv::Errc::not_found, "account",
+                    "no account " + std::to_string(account) + " (the result has " + std::to_string(accounts.size()) +
+                        ")");
+  return accounts[account];
+}
+
+// The portfolio, after checking that `result` was evaluated on it.
+const fv::Portfolio& owner_of(const fv_portfolio* p, const fv_scan_result* result) {
+  require(p, "portfolio");
+  require(result, "result");
+  if (result->portfolio != p->serial)
+    throw fv::Error(fv::Errc::invalid, "result", "was evaluated on another portfolio");
+  return p->portfolio;
+}
+
+// A borrowed view of one C dictionary column; `views` keeps the strings for the call.
+fv::Dictionary dictionary_of(const fv_dictionary& d, size_t n_rows, const std::string& path,
+                             std::vector<std::string_view>& views) {
+  if (d.codes == nullptr) return {};  // absent: the core says whether that is allowed
+  if (d.n_values > 0) require(d.values, (path + ".values").c_str());
+  views.resize(d.n_values);
+  for (size_t i = 0; i < d.n_values; ++i) {
+    const size_t len = d.lengths ? d.lengths[i] : (d.values[i] ? std::strlen(d.values[i]) : 0);
+    if (d.values[i] == nullptr && (d.lengths == nullptr || len > 0))
+      throw fv::Error(fv::Errc::invalid, fv::index_path(path + ".values", i), "must not be NULL");
+    views[i] = std::string_view(d.values[i] ? d.values[i] : "", len);
+  }
+  return {std::span<const std::int32_t>(d.codes, n_rows), std::span<const std::string_view>(views)};
 }
 
 }  // namespace
@@ -532,6 +615,304 @@ fv_status fv_handoff_assess(const char* json, size_t json_len, fv_buf* out) {
     require(out, "out");
     const auto record = fv::HandoffRecord::from_json(text_of(json, json_len, "json"));
     to_buf(record.assess().to_json(), out);
+  });
+}
+
+// ---- portfolio and the nightly scan ---------------------------------------------
+
+fv_status fv_portfolio_from_json(const char* json, size_t json_len, fv_portfolio** out) {
+  return guard([&] {
+    require(out, "out");
+    auto p = fv::Portfolio::from_json(text_of(json, json_len, "json"));
+    *out = new fv_portfolio{g_next_portfolio_serial.fetch_add(1), std::move(p)};
+  });
+}
+
+void fv_portfolio_free(fv_portfolio* portfolio) { delete portfolio; }
+
+fv_status fv_portfolio_add_accounts_json(fv_portfolio* portfolio, const char* json_array, size_t json_len) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    portfolio->portfolio.add_accounts_json(text_of(json_array, json_len, "json_array"));
+  });
+}
+
+fv_status fv_portfolio_account_count(const fv_portfolio* portfolio, size_t* out) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    require(out, "out");
+    *out = portfolio->portfolio.size();
+  });
+}
+
+fv_status fv_portfolio_account_key(const fv_portfolio* portfolio, size_t index, char* buffer, size_t buffer_len,
+                                   size_t* out_len) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    const fv::Account* a = nullptr;
+    try {
+      a = &portfolio->portfolio.account(index);
+    } catch (const fv::Error& e) {
+      throw e.under("index");
+    }
+    to_caller_buffer(a->key, buffer, buffer_len, out_len);
+  });
+}
+
+fv_status fv_portfolio_find(const fv_portfolio* portfolio, const char* key, size_t key_len, size_t* out_index) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    require(out_index, "out_index");
+    const std::string_view k = text_of(key, key_len, "key");
+    const auto i = portfolio->portfolio.find(k);
+    if (!i) throw fv::Error(fv::Errc::not_found, "key", "no account \"" + std::string(k) + "\" in the portfolio");
+    *out_index = *i;
+  });
+}
+
+fv_status fv_portfolio_ingest(fv_portfolio* portfolio, const fv_event_batch* batch, unsigned threads,
+                              size_t max_rejected, fv_progress_fn progress, void* user_data, fv_ingest_report** out) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    require(batch, "batch");
+    require(out, "out");
+    const size_t n = batch->n_rows;
+    if (n > 0) require(batch->ts, "batch.ts");
+    std::vector<std::string_view> views[4];
+    fv::EventBatch b;
+    b.ts = std::span<const std::int64_t>(batch->ts, batch->ts ? n : 0);
+    b.account = dictionary_of(batch->account, n, "batch.account", views[0]);
+    b.type = dictionary_of(batch->type, n, "batch.type", views[1]);
+    b.actor = dictionary_of(batch->actor, n, "batch.actor", views[2]);
+    b.item = dictionary_of(batch->item, n, "batch.item", views[3]);
+    b.value = optional_span(batch->value, n);
+    b.id = optional_span(batch->id, n);
+    fv::IngestOptions options;
+    options.threads = threads;
+    options.max_rejected = max_rejected;
+    if (progress != nullptr)
+      options.progress = [progress, user_data](std::size_t done, std::size_t total) {
+        return progress(done, total, user_data) != 0;
+      };
+    auto handle = std::make_unique<fv_ingest_report>();  // before ingesting, so that nothing fails after it
+    handle->report = portfolio->portfolio.ingest(b, options);
+    const fv::IngestReport& r = handle->report;
+    *out = handle.release();
+    if (r.cancelled)
+      throw fv::Error(fv::Errc::cancelled, "progress",
+                      "cancelled after " + std::to_string(r.applied) + " of " + std::to_string(r.accepted) +
+                          " accepted rows were applied; submit the same batch again to complete it");
+  });
+}
+
+void fv_ingest_report_free(fv_ingest_report* report) { delete report; }
+
+fv_status fv_ingest_report_counts(const fv_ingest_report* report, size_t* rows, size_t* accepted, size_t* rejected,
+                                  size_t* applied, int* cancelled) {
+  return guard([&] {
+    require(report, "report");
+    const fv::IngestReport& r = report->report;
+    if (rows) *rows = r.rows;
+    if (accepted) *accepted = r.accepted;
+    if (rejected) *rejected = r.rejected.size();
+    if (applied) *applied = r.applied;
+    if (cancelled) *cancelled = r.cancelled ? 1 : 0;
+  });
+}
+
+fv_status fv_ingest_report_rejected(const fv_ingest_report* report, size_t n_rejected, uint64_t* rows,
+                                    int8_t* reasons) {
+  return guard([&] {
+    require(report, "report");
+    const auto& rejected = report->report.rejected;
+    check_count(n_rejected, rejected.size(), "n_rejected", "rejected rows");
+    for (size_t i = 0; i < rejected.size(); ++i) {
+      if (rows) rows[i] = rejected[i].row;
+      if (reasons) reasons[i] = static_cast<int8_t>(rejected[i].reason);
+    }
+  });
+}
+
+fv_status fv_ingest_report_to_json(const fv_ingest_report* report, fv_buf* out) {
+  return guard([&] {
+    require(report, "report");
+    require(out, "out");
+    to_buf(report->report.to_json(), out);
+  });
+}
+
+fv_status fv_reject_reason_name(int reason, const char** out) {
+  return guard([&] {
+    require(out, "out");
+    if (reason < FV_REJECT_UNKNOWN_ACCOUNT || reason > FV_REJECT_UNKNOWN_PLAN_ITEM)
+      throw fv::Error(fv::Errc::invalid, "reason", "unknown reason " + std::to_string(reason));
+    *out = fv::to_string(static_cast<fv::RejectReason>(reason)).data();
+  });
+}
+
+fv_status fv_portfolio_evaluate(const fv_portfolio* portfolio, int32_t as_of, unsigned threads,
+                                fv_scan_result** out) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    require(out, "out");
+    const fv::PortfolioConfig& config = portfolio->portfolio.config();
+    auto handle = std::make_unique<fv_scan_result>();
+    handle->portfolio = portfolio->serial;
+    handle->rules = config.signals.rules;
+    const int bands = static_cast<int>(config.health.bands().size());
+    for (int b = -1; b < bands; ++b) handle->band_names.emplace_back(config.health.band_name(b));
+    handle->result = portfolio->portfolio.evaluate(as_of, threads);
+    *out = handle.release();
+  });
+}
+
+void fv_scan_result_free(fv_scan_result* result) { delete result; }
+
+fv_status fv_scan_result_account_count(const fv_scan_result* result, size_t* out) {
+  return guard([&] {
+    const auto& r = result_of(result);
+    require(out, "out");
+    *out = r.accounts.size();
+  });
+}
+
+fv_status fv_scan_result_by_state(const fv_scan_result* result, size_t* ok, size_t* at_risk, size_t* stalled) {
+  return guard([&] {
+    const auto& r = result_of(result);
+    if (ok) *ok = r.by_state[FV_STATE_OK];
+    if (at_risk) *at_risk = r.by_state[FV_STATE_AT_RISK];
+    if (stalled) *stalled = r.by_state[FV_STATE_STALLED];
+  });
+}
+
+fv_status fv_state_name(int state, const char** out) {
+  return guard([&] {
+    require(out, "out");
+    if (state < FV_STATE_OK || state > FV_STATE_STALLED)
+      throw fv::Error(fv::Errc::invalid, "state", "unknown state " + std::to_string(state));
+    *out = fv::to_string(static_cast<fv::AccountState>(state)).data();
+  });
+}
+
+fv_status fv_scan_result_accounts(const fv_scan_result* result, size_t n_accounts, int8_t* state, double* risk,
+                                  int32_t* onset, double* priority, int32_t* days_left, double* health, int8_t* band,
+                                  double* health_delta, int8_t* plan_status, int32_t* signal_count) {
+  return guard([&] {
+    const auto& accounts = result_of(result).accounts;
+    check_count(n_accounts, accounts.size(), "n_accounts", "accounts");
+    for (size_t i = 0; i < n_accounts; ++i) {
+      const fv::AccountResult& a = accounts[i];
+      if (state) state[i] = static_cast<int8_t>(a.assessment.state);
+      if (risk) risk[i] = a.assessment.risk;
+      if (onset) onset[i] = a.assessment.onset;
+      if (priority) priority[i] = a.priority;
+      if (days_left) days_left[i] = a.days_left;
+      if (health) health[i] = a.health;
+      if (band) band[i] = static_cast<int8_t>(a.band);
+      if (health_delta) health_delta[i] = a.health_delta;
+      if (plan_status) plan_status[i] = static_cast<int8_t>(a.plan_status);
+      if (signal_count) signal_count[i] = static_cast<int32_t>(a.assessment.signals.size());
+    }
+  });
+}
+
+fv_status fv_metric_count(size_t* out) {
+  return guard([&] {
+    require(out, "out");
+    *out = fv::kMetricNames.size();
+  });
+}
+
+fv_status fv_metric_name(size_t index, const char** out) {
+  return guard([&] {
+    require(out, "out");
+    if (index >= fv::kMetricNames.size())
+      throw fv::Error(fv::Errc::not_found, "index",
+                      "no metric " + std::to_string(index) + " (there are " + std::to_string(fv::kMetricNames.size()) +
+                          ")");
+    *out = fv::kMetricNames[index].data();
+  });
+}
+
+fv_status fv_scan_result_metric(const fv_scan_result* result, const char* name, size_t name_len, size_t n_accounts,
+                                double* out) {
+  return guard([&] {
+    const auto& accounts = result_of(result).accounts;
+    const std::string_view wanted = text_of(name, name_len, "name");
+    const auto it = std::find(fv::kMetricNames.begin(), fv::kMetricNames.end(), wanted);
+    if (it == fv::kMetricNames.end()) {
+      std::string known;
+      for (const auto m : fv::kMetricNames) known += (known.empty() ? "" : ", ") + std::string(m);
+      throw fv::Error(fv::Errc::not_found, "name", "no metric \"" + std::string(wanted) + "\" (known: " + known + ")");
+    }
+    check_count(n_accounts, accounts.size(), "n_accounts", "accounts");
+    if (n_accounts > 0) require(out, "out");
+    const auto k = static_cast<size_t>(it - fv::kMetricNames.begin());
+    for (size_t i = 0; i < n_accounts; ++i) out[i] = accounts[i].values[k];
+  });
+}
+
+fv_status fv_scan_result_worklist_count(const fv_scan_result* result, size_t* out) {
+  return guard([&] {
+    const auto& r = result_of(result);
+    require(out, "out");
+    *out = r.worklist.size();
+  });
+}
+
+fv_status fv_scan_result_worklist(const fv_scan_result* result, size_t n, uint32_t* accounts) {
+  return guard([&] {
+    const auto& worklist = result_of(result).worklist;
+    check_count(n, worklist.size(), "n", "accounts in the worklist");
+    if (n > 0) require(accounts, "accounts");
+    std::copy(worklist.begin(), worklist.end(), accounts);
+  });
+}
+
+fv_status fv_scan_result_text(const fv_scan_result* result, size_t account, int field, char* buffer,
+                              size_t buffer_len, size_t* out_len) {
+  return guard([&] {
+    const fv::AccountResult& a = account_of(result, account);
+    const fv::Assessment& s = a.assessment;
+    const fv::FiredSignal* primary = s.primary < 0 ? nullptr : &s.signals[static_cast<size_t>(s.primary)];
+    const fv::SignalRule* rule = primary ? &result->rules[primary->rule] : nullptr;
+    std::string_view text;
+    switch (field) {
+      case FV_SCAN_SIGNAL: text = rule ? std::string_view(rule->name) : ""; break;
+      case FV_SCAN_CAUSE: text = primary ? std::string_view(primary->cause) : ""; break;
+      case FV_SCAN_ACTION: text = rule ? std::string_view(rule->action) : ""; break;
+      case FV_SCAN_ACTION_TEXT: text = rule ? std::string_view(rule->action_text) : ""; break;
+      case FV_SCAN_BAND: text = result->band_names[static_cast<size_t>(a.band + 1)]; break;
+      case FV_SCAN_PLAN_REASON: text = a.plan_reason; break;
+      default: throw fv::Error(fv::Errc::invalid, "field", "unknown field " + std::to_string(field));
+    }
+    to_caller_buffer(text, buffer, buffer_len, out_len);
+  });
+}
+
+fv_status fv_portfolio_worklist_json(const fv_portfolio* portfolio, const fv_scan_result* result, fv_buf* out) {
+  return guard([&] {
+    const fv::Portfolio& p = owner_of(portfolio, result);
+    require(out, "out");
+    to_buf(p.worklist_json(result->result), out);
+  });
+}
+
+fv_status fv_portfolio_results_json(const fv_portfolio* portfolio, const fv_scan_result* result, fv_buf* out) {
+  return guard([&] {
+    const fv::Portfolio& p = owner_of(portfolio, result);
+    require(out, "out");
+    to_buf(p.results_json(result->result), out);
+  });
+}
+
+fv_status fv_portfolio_explain_json(const fv_portfolio* portfolio, const fv_scan_result* result, size_t account,
+                                    fv_buf* out) {
+  return guard([&] {
+    const fv::Portfolio& p = owner_of(portfolio, result);
+    const fv::AccountResult& a = account_of(result, account);
+    require(out, "out");
+    to_buf(p.account_result_json(a), out);
   });
 }
 

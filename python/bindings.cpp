@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -308,6 +309,269 @@ std::vector<std::string> enum_names(int count, std::string_view (*name)(int)) {
   return out;
 }
 
+// ---- the portfolio scan ------------------------------------------------------
+
+using Int64Array = py::array_t<std::int64_t, py::array::c_style>;
+using Int32Array = py::array_t<std::int32_t, py::array::c_style>;
+using UInt64Array = py::array_t<std::uint64_t, py::array::c_style>;
+using DoubleArray = py::array_t<double, py::array::c_style>;
+
+// A dictionary-encoded column as the Python layer hands it over: int32 codes
+// (or None for no column) and a list of the distinct strings. The strings are
+// read in place (UTF-8 cached in each str), and the arrays and the list stay
+// referenced while the GIL is released, so nothing is copied.
+struct EncodedColumn {
+  Int32Array codes;
+  py::list strings;
+  std::vector<std::string_view> views;
+  fv::Dictionary dictionary() const {
+    if (!codes) return {};
+    return {std::span<const std::int32_t>(codes.data(), static_cast<std::size_t>(codes.size())), views};
+  }
+};
+
+template <class A>
+A exact_array(const py::object& obj, const char* name) {
+  if (!py::isinstance<A>(obj) || py::cast<py::array>(obj).ndim() != 1)
+    throw fv::Error(fv::Errc::invalid, std::string("events.") + name,
+                    std::string("expected a contiguous 1-D array of ") +
+                        py::str(py::dtype::of<typename A::value_type>()).cast<std::string>());
+  return py::reinterpret_borrow<A>(obj);
+}
+
+EncodedColumn encoded(const py::object& codes, const py::object& values, const char* name) {
+  EncodedColumn c;
+  if (codes.is_none()) return c;
+  c.codes = exact_array<Int32Array>(codes, name);
+  if (!py::isinstance<py::list>(values))
+    throw fv::Error(fv::Errc::invalid, std::string("events.") + name, "expected the dictionary as a list of str");
+  c.strings = py::reinterpret_borrow<py::list>(values);
+  c.views.reserve(c.strings.size());
+  for (std::size_t i = 0; i < c.strings.size(); ++i) {
+    PyObject* item = PyList_GET_ITEM(c.strings.ptr(), static_cast<Py_ssize_t>(i));
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item, &size) : nullptr;
+    if (data == nullptr) {
+      PyErr_Clear();
+      throw fv::Error(fv::Errc::invalid, std::string("events.") + name + ".values[" + std::to_string(i) + "]",
+                      "expected a str");
+    }
+    c.views.emplace_back(data, static_cast<std::size_t>(size));
+  }
+  return c;
+}
+
+py::dict report_dict(const fv::IngestReport& r) {
+  std::vector<std::uint64_t> rows;
+  std::vector<std::int8_t> reasons;
+  rows.reserve(r.rejected.size());
+  reasons.reserve(r.rejected.size());
+  for (const auto& x : r.rejected) {
+    rows.push_back(x.row);
+    reasons.push_back(static_cast<std::int8_t>(x.reason));
+  }
+  py::dict d;
+  d["rows"] = r.rows;
+  d["accepted"] = r.accepted;
+  d["rejected_rows"] = to_numpy(rows);
+  d["rejected_reasons"] = to_numpy(reasons);
+  d["messages"] = r.messages;
+  d["cancelled"] = r.cancelled;
+  d["applied"] = r.applied;
+  d["json"] = r.to_json();
+  return d;
+}
+
+// Ingests one batch with the GIL released. The progress callback runs with
+// the GIL held; Ctrl-C or an exception in the callback cancels the ingestion
+// (which is idempotent, so resubmitting completes it) and is raised afterwards.
+py::dict ingest(fv::Portfolio& portfolio, const py::object& ts, const py::object& account_codes,
+                const py::object& account_values, const py::object& type_codes, const py::object& type_values,
+                const py::object& actor_codes, const py::object& actor_values, const py::object& item_codes,
+                const py::object& item_values, const py::object& value, const py::object& id, unsigned threads,
+                std::size_t max_rejected, const py::object& callback) {
+  const Int64Array ts_a = exact_array<Int64Array>(ts, "ts");
+  const EncodedColumn account = encoded(account_codes, account_values, "account");
+  const EncodedColumn type = encoded(type_codes, type_values, "type");
+  const EncodedColumn actor = encoded(actor_codes, actor_values, "actor");
+  const EncodedColumn item = encoded(item_codes, item_values, "item");
+  const DoubleArray value_a = value.is_none() ? DoubleArray() : exact_array<DoubleArray>(value, "value");
+  const UInt64Array id_a = id.is_none() ? UInt64Array() : exact_array<UInt64Array>(id, "id");
+
+  fv::EventBatch batch;
+  batch.ts = {ts_a.data(), static_cast<std::size_t>(ts_a.size())};
+  batch.account = account.dictionary();
+  batch.type = type.dictionary();
+  batch.actor = actor.dictionary();
+  batch.item = item.dictionary();
+  if (value_a) batch.value = {value_a.data(), static_cast<std::size_t>(value_a.size())};
+  if (id_a) batch.id = {id_a.data(), static_cast<std::size_t>(id_a.size())};
+
+  std::optional<py::error_already_set> raised;
+  fv::IngestOptions options;
+  options.threads = threads;
+  options.max_rejected = max_rejected;
+  options.progress = [&](std::size_t done, std::size_t total) {
+    py::gil_scoped_acquire acquire;
+    try {
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      if (callback.is_none()) return true;
+      const py::object answer = callback(done, total);
+      return answer.is_none() || py::cast<bool>(py::bool_(answer));
+    } catch (py::error_already_set& e) {
+      raised = std::move(e);
+      return false;
+    }
+  };
+  fv::IngestReport report;
+  {
+    py::gil_scoped_release release;
+    report = portfolio.ingest(batch, options);
+  }
+  if (raised) throw std::move(*raised);
+  return report_dict(report);
+}
+
+py::dict account_columns(const fv::Portfolio& p) {
+  py::list key, name, tier;
+  std::vector<double> arr;
+  std::vector<std::int32_t> signature, planned, provisioned;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const fv::Account& a = p.account(i);
+    key.append(a.key);
+    name.append(a.name);
+    tier.append(a.tier);
+    arr.push_back(a.arr);
+    signature.push_back(a.signature);
+    planned.push_back(a.planned_seats);
+    provisioned.push_back(a.provisioned_seats);
+  }
+  py::dict d;
+  d["account"] = key;
+  d["name"] = name;
+  d["tier"] = tier;
+  d["arr"] = to_numpy(arr);
+  d["signature"] = to_numpy(signature);
+  d["planned_seats"] = to_numpy(planned);
+  d["provisioned_seats"] = to_numpy(provisioned);
+  return d;
+}
+
+// Tonight's results as columns, in portfolio order; the primary signal's
+// rule, cause and action are spelled out so a DataFrame can show them.
+py::dict result_columns(const fv::Portfolio& p, const fv::ScanResult& r) {
+  const auto& rules = p.config().signals.rules;
+  const std::size_t n = r.accounts.size();
+  const fv::HealthModel& model = p.config().health;
+  std::vector<std::int8_t> state(n), plan_status(n);
+  std::vector<double> risk(n), priority(n), health(n), delta(n);
+  std::vector<std::int32_t> onset(n), days_left(n), signals(n), day(n);
+  std::vector<std::vector<double>> metrics(fv::kMetricNames.size(), std::vector<double>(n));
+  py::list signal, cause, action, action_text, plan_reason, never, band, weakest;
+  for (std::size_t i = 0; i < n; ++i) {
+    const fv::AccountResult& a = r.accounts[i];
+    const fv::Assessment& as = a.assessment;
+    state[i] = static_cast<std::int8_t>(as.state);
+    risk[i] = as.risk;
+    onset[i] = as.onset;
+    priority[i] = a.priority;
+    days_left[i] = a.days_left;
+    day[i] = a.metrics.day;
+    health[i] = a.health;
+    band.append(std::string(model.band_name(a.band)));
+    if (a.weakest >= 0) weakest.append(model.factors()[static_cast<std::size_t>(a.weakest)].name);
+    else weakest.append(py::none());
+    delta[i] = a.health_delta;
+    plan_status[i] = static_cast<std::int8_t>(a.plan_status);
+    signals[i] = static_cast<std::int32_t>(as.signals.size());
+    for (std::size_t k = 0; k < metrics.size(); ++k) metrics[k][i] = a.values[k];
+    plan_reason.append(a.plan_reason);
+    py::list users;
+    for (const std::uint32_t u : a.metrics.planned_never) users.append(p.account(a.account).planned_users[u]);
+    never.append(users);
+    if (as.primary >= 0) {
+      const fv::FiredSignal& f = as.signals[static_cast<std::size_t>(as.primary)];
+      const fv::SignalRule& rule = rules[f.rule];
+      signal.append(rule.name);
+      cause.append(f.cause);
+      action.append(rule.action);
+      action_text.append(rule.action_text);
+    } else {
+      signal.append(py::none());
+      cause.append(py::none());
+      action.append(py::none());
+      action_text.append(py::none());
+    }
+  }
+  py::dict m;
+  for (std::size_t k = 0; k < metrics.size(); ++k) m[py::str(std::string(fv::kMetricNames[k]))] = to_numpy(metrics[k]);
+  py::dict d;
+  d["state"] = to_numpy(state);
+  d["risk"] = to_numpy(risk);
+  d["onset"] = to_numpy(onset);
+  d["priority"] = to_numpy(priority);
+  d["days_left"] = to_numpy(days_left);
+  d["day"] = to_numpy(day);
+  d["health"] = to_numpy(health);
+  d["band"] = band;
+  d["weakest_factor"] = weakest;
+  d["health_delta_7d"] = to_numpy(delta);
+  d["plan_status"] = to_numpy(plan_status);
+  d["plan_reason"] = plan_reason;
+  d["signals"] = to_numpy(signals);
+  d["primary_signal"] = signal;
+  d["cause"] = cause;
+  d["action"] = action;
+  d["action_text"] = action_text;
+  d["planned_users_never_logged_in"] = never;
+  d["metrics"] = m;
+  return d;
+}
+
+// The generated sample: accounts stay in C++ (a portfolio is made from them
+// directly), events cross as columns the Python layer turns into categoricals.
+struct Generated {
+  fv::GeneratedPortfolio g;
+};
+
+// Views of the generator's columns, kept alive by the generator object.
+template <class T>
+py::array_t<T> view_of(const std::vector<T>& v, const py::object& owner) {
+  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data(), owner);
+}
+
+py::dict generated_events(const py::object& self) {
+  const fv::EventTable& t = self.cast<const Generated&>().g.events;
+  py::dict d;
+  d["ts"] = view_of(t.ts, self);
+  d["account"] = view_of(t.account, self);
+  d["type"] = view_of(t.type, self);
+  d["actor"] = view_of(t.actor, self);
+  d["item"] = view_of(t.item, self);
+  d["value"] = view_of(t.value, self);
+  d["id"] = view_of(t.id, self);
+  d["accounts"] = t.accounts;
+  d["types"] = t.types;
+  d["actors"] = t.actors;
+  d["items"] = t.items;
+  return d;
+}
+
+py::dict generated_truth(const Generated& x) {
+  py::list key, cause;
+  std::vector<std::int32_t> onset;
+  for (std::size_t i = 0; i < x.g.accounts.size(); ++i) {
+    key.append(x.g.accounts[i].key);
+    cause.append(std::string(fv::to_string(x.g.truth[i].cause)));
+    onset.push_back(x.g.truth[i].onset);
+  }
+  py::dict d;
+  d["account"] = key;
+  d["cause"] = cause;
+  d["onset"] = to_numpy(onset);
+  return d;
+}
+
 py::dict sample_health_portfolio(std::size_t n, std::uint64_t seed) {
   fv::SampleHealthPortfolio p;
   {
@@ -487,6 +751,92 @@ PYBIND11_MODULE(_core, m) {
     if (!d) throw fv::Error(fv::Errc::invalid, "", "not a date \"" + std::string(text) + "\" (expected YYYY-MM-DD)");
     return *d;
   });
+
+  py::class_<fv::Portfolio>(m, "Portfolio")
+      .def_static("from_json", [](std::string_view text) {
+        py::gil_scoped_release release;
+        return fv::Portfolio::from_json(text);
+      })
+      .def_property_readonly("organization", &fv::Portfolio::organization)
+      .def("__len__", &fv::Portfolio::size)
+      .def("find", [](const fv::Portfolio& p, std::string_view key) -> py::object {
+        const auto i = p.find(key);
+        return i ? py::object(py::int_(*i)) : py::object(py::none());
+      })
+      .def("add_accounts_json", [](fv::Portfolio& p, std::string_view text) {
+        py::gil_scoped_release release;
+        p.add_accounts_json(text);
+      })
+      .def("account_json", [](const fv::Portfolio& p, std::size_t i) { return p.account(i).to_json(); })
+      .def("accounts", &account_columns)
+      .def("ingest", &ingest, py::arg("ts"), py::arg("account_codes"), py::arg("account_values"),
+           py::arg("type_codes"), py::arg("type_values"), py::arg("actor_codes"), py::arg("actor_values"),
+           py::arg("item_codes"), py::arg("item_values"), py::arg("value"), py::arg("id"), py::arg("threads"),
+           py::arg("max_rejected"), py::arg("progress"))
+      .def("evaluate", [](const fv::Portfolio& p, std::int32_t as_of, unsigned threads) {
+        py::gil_scoped_release release;
+        return p.evaluate(as_of, threads);
+      }, py::arg("as_of"), py::arg("threads") = 1)
+      .def("result_columns", &result_columns)
+      .def("worklist_json", [](const fv::Portfolio& p, const fv::ScanResult& r, int indent) {
+        return p.worklist_json(r, indent);
+      }, py::arg("result"), py::arg("indent") = 2)
+      .def("results_json", [](const fv::Portfolio& p, const fv::ScanResult& r, int indent) {
+        return p.results_json(r, indent);
+      }, py::arg("result"), py::arg("indent") = 2)
+      .def("account_result_json", [](const fv::Portfolio& p, const fv::ScanResult& r, std::size_t i, int indent) {
+        if (i >= r.accounts.size()) throw fv::Error(fv::Errc::not_found, "account", "no account at index " + std::to_string(i));
+        return p.account_result_json(r.accounts[i], indent);
+      }, py::arg("result"), py::arg("index"), py::arg("indent") = 2);
+
+  py::class_<fv::ScanResult>(m, "ScanResult")
+      .def_readonly("as_of", &fv::ScanResult::as_of)
+      .def("__len__", [](const fv::ScanResult& r) { return r.accounts.size(); })
+      .def_property_readonly("by_state", [](const fv::ScanResult& r) { return r.by_state; })
+      .def_property_readonly("worklist", [](const fv::ScanResult& r) { return to_numpy(r.worklist); });
+
+  py::class_<Generated>(m, "GeneratedPortfolio")
+      .def("__len__", [](const Generated& x) { return x.g.accounts.size(); })
+      .def_property_readonly("as_of", [](const Generated& x) { return x.g.options.as_of; })
+      .def_property_readonly("first_signature", [](const Generated& x) { return x.g.first_signature(); })
+      .def("events", &generated_events)
+      .def("truth", &generated_truth)
+      .def("portfolio", [](const Generated& x, std::string_view config_json) {
+        py::gil_scoped_release release;
+        fv::PortfolioConfig config = config_json.empty() ? fv::PortfolioConfig{} : fv::PortfolioConfig::from_json(config_json);
+        if (config.organization.empty()) config.organization = x.g.options.organization;
+        return fv::make_portfolio(x.g, std::move(config));
+      }, py::arg("config_json") = "")
+      .def("detection_quality", [](const Generated& x, std::string_view config_json, std::int32_t first_night, unsigned threads) {
+        py::gil_scoped_release release;
+        fv::PortfolioConfig config = config_json.empty() ? fv::PortfolioConfig{} : fv::PortfolioConfig::from_json(config_json);
+        if (config.organization.empty()) config.organization = x.g.options.organization;
+        return fv::detection_quality(x.g, std::move(config), first_night, threads).to_json();
+      }, py::arg("config_json"), py::arg("first_night"), py::arg("threads") = 1);
+
+  m.def("_generate_portfolio", [](std::size_t accounts, std::uint64_t seed, std::int32_t as_of, int max_age_days,
+                                  double stall_share, double incident_share, std::string organization) {
+    fv::GeneratorOptions o;
+    o.accounts = accounts;
+    o.seed = seed;
+    o.as_of = as_of;
+    o.max_age_days = max_age_days;
+    o.stall_share = stall_share;
+    o.incident_share = incident_share;
+    o.organization = std::move(organization);
+    Generated x;
+    {
+      py::gil_scoped_release release;
+      x.g = fv::generate_portfolio(o);
+    }
+    return x;
+  }, py::arg("accounts"), py::arg("seed"), py::arg("as_of"), py::arg("max_age_days"), py::arg("stall_share"),
+     py::arg("incident_share"), py::arg("organization"));
+  m.attr("EVENT_TYPES") = enum_names(static_cast<int>(fv::kEventTypeNames.size()), [](int i) { return fv::kEventTypeNames[static_cast<std::size_t>(i)]; });
+  m.attr("REJECT_REASONS") = enum_names(static_cast<int>(fv::kRejectReasonNames.size()), [](int i) { return fv::kRejectReasonNames[static_cast<std::size_t>(i)]; });
+  m.attr("ACCOUNT_STATES") = enum_names(3, [](int i) { return fv::to_string(static_cast<fv::AccountState>(i)); });
+  m.attr("METRIC_NAMES") = enum_names(static_cast<int>(fv::kMetricNames.size()), [](int i) { return fv::kMetricNames[static_cast<std::size_t>(i)]; });
+  m.attr("STALL_CAUSES") = enum_names(static_cast<int>(fv::kStallCauseNames.size()), [](int i) { return fv::kStallCauseNames[static_cast<std::size_t>(i)]; });
 
   m.def("_sample_health_portfolio", &sample_health_portfolio, py::arg("n_accounts") = 40,
         py::arg("seed") = 2026);

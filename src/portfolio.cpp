@@ -1,10 +1,8 @@
 #include "firstvalue/portfolio.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <numeric>
-#include <mutex>
 #include <unordered_map>
 
 #include "firstvalue/error.hpp"
@@ -502,42 +500,55 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
                     std::to_string(options.max_rejected) + "); nothing was ingested. First: " +
                     (report.messages.empty() ? std::string() : report.messages.front()));
 
-  // Pass 2: apply. Each thread owns a range of accounts and reads every row,
-  // so no two threads touch the same account and no lock is needed.
-  std::atomic<bool> stop{false};
-  std::vector<std::size_t> reached;
-  std::mutex reached_mutex;
-  constexpr std::size_t kTick = 1u << 20;
+  // Pass 2: apply, one chunk of rows at a time. Each chunk's rows are first
+  // grouped by account (a stable counting sort), so an account's state is
+  // updated by consecutive events while it is in cache, and each thread owns
+  // a range of accounts, so no lock is needed. Between chunks, every row
+  // before the chunk is applied for every account: the point where progress
+  // is reported and a cancellation stops.
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  constexpr std::uint32_t kSkip = static_cast<std::uint32_t>(-1);
   const std::size_t n_accounts = im.accounts.size();
-  detail::parallel_ranges(n_accounts, options.threads, 1, 1, [&](std::size_t lo, std::size_t hi) {
-    const bool reporter = lo == 0;
-    auto rej = report.rejected.begin();
-    std::size_t r = 0;
-    for (; r < n; ++r) {
-      if ((r & (kTick - 1)) == 0 && r > 0) {
-        if (stop.load(std::memory_order_relaxed)) break;
-        if (reporter && options.progress && !options.progress(r, n)) {
-          stop = true;
-          break;
-        }
+  std::vector<std::uint32_t> first(n_accounts + 1), next, order, row_account;
+  auto rej = report.rejected.begin();
+  std::size_t applied_rows = 0;
+  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
+    if (c0 > 0 && options.progress && !options.progress(c0, n)) break;
+    const std::size_t c1 = std::min(n, c0 + kChunk);
+    row_account.resize(c1 - c0);
+    std::fill(first.begin(), first.end(), 0u);
+    for (std::size_t r = c0; r < c1; ++r) {
+      if (rej != report.rejected.end() && rej->row == r) {
+        ++rej;
+        row_account[r - c0] = kSkip;
+        continue;
       }
-      if (rej != report.rejected.end() && rej->row == r) { ++rej; continue; }
-      const auto acct = static_cast<std::size_t>(account_of(r));
-      if (acct < lo || acct >= hi) continue;
-      const auto type = static_cast<EventType>(type_of(r));
-      const std::int32_t ac = code(b.actor, r), ic = code(b.item, r);
-      const std::uint64_t actor = ac < 0 ? 0 : res.actor[static_cast<std::size_t>(ac)];
-      const std::uint64_t item = ic < 0 ? 0 : res.item[static_cast<std::size_t>(ic)];
-      const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
-      const auto node = plan_event ? static_cast<std::uint32_t>(node_of(r, static_cast<std::int32_t>(acct))) : 0u;
-      apply_event(im.activity[acct], im.profile(acct), type, b.ts[r], actor, item,
-                  b.value.empty() ? kNaN : b.value[r], b.id.empty() ? 0 : b.id[r], node);
+      const auto acct = static_cast<std::uint32_t>(account_of(r));
+      row_account[r - c0] = acct;
+      ++first[acct + 1];
     }
-    std::lock_guard lock(reached_mutex);
-    reached.push_back(r);
-  });
-  if (n > 0 && options.progress && !stop) stop = !options.progress(n, n);
-  const std::size_t applied_rows = reached.empty() ? n : *std::min_element(reached.begin(), reached.end());
+    for (std::size_t i = 1; i <= n_accounts; ++i) first[i] += first[i - 1];
+    order.resize(first[n_accounts]);
+    next.assign(first.begin(), first.end() - 1);
+    for (std::size_t k = 0; k < row_account.size(); ++k)
+      if (row_account[k] != kSkip) order[next[row_account[k]]++] = static_cast<std::uint32_t>(k);
+    detail::parallel_ranges(n_accounts, options.threads, 1024, 1, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t acct = lo; acct < hi; ++acct)
+        for (std::uint32_t k = first[acct]; k < first[acct + 1]; ++k) {
+          const std::size_t r = c0 + order[k];
+          const auto type = static_cast<EventType>(type_of(r));
+          const std::int32_t ac = code(b.actor, r), ic = code(b.item, r);
+          const std::uint64_t actor = ac < 0 ? 0 : res.actor[static_cast<std::size_t>(ac)];
+          const std::uint64_t item = ic < 0 ? 0 : res.item[static_cast<std::size_t>(ic)];
+          const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
+          const auto node = plan_event ? static_cast<std::uint32_t>(node_of(r, static_cast<std::int32_t>(acct))) : 0u;
+          apply_event(im.activity[acct], im.profile(acct), type, b.ts[r], actor, item,
+                      b.value.empty() ? kNaN : b.value[r], b.id.empty() ? 0 : b.id[r], node);
+        }
+    });
+    applied_rows = c1;
+  }
+  if (n > 0 && applied_rows == n && options.progress) options.progress(n, n);
   report.cancelled = applied_rows < n;
   std::size_t rejected_before = 0;
   for (const RejectedRow& x : report.rejected) rejected_before += x.row < applied_rows;
@@ -587,6 +598,7 @@ void Portfolio::add_accounts(std::vector<Account> list) {
 }
 
 ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
+  check_as_of(as_of);
   const Impl& im = *impl_;
   ScanResult out;
   out.as_of = as_of;
@@ -612,6 +624,7 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
 }
 
 AccountResult Portfolio::evaluate_account(std::size_t index, Day as_of) const {
+  check_as_of(as_of);
   account(index);
   AccountPlan scratch;
   Impl::Snapshot now, before;
@@ -619,6 +632,7 @@ AccountResult Portfolio::evaluate_account(std::size_t index, Day as_of) const {
 }
 
 PlanReport Portfolio::plan_report(std::size_t index, Day as_of) const {
+  check_as_of(as_of);
   account(index);
   AccountPlan scratch;
   impl_->working_plan(index, as_of, compute_metrics(impl_->activity[index], impl_->profile(index), as_of), scratch);

@@ -645,12 +645,10 @@ const TemplateSet& Scheduler::templates() const noexcept { return impl_->templat
 const Calendar& Scheduler::calendar() const noexcept { return impl_->calendar; }
 const PlanPolicy& Scheduler::policy() const noexcept { return impl_->policy; }
 
-namespace {
 // Accounts' dates are 1970-2100 (see the JSON reader); so is the evaluation day.
 void check_as_of(Day as_of) {
   if (as_of < 0 || as_of > 47482) throw_invalid("as_of", "day " + std::to_string(as_of) + " is outside 1970-2100");
 }
-}  // namespace
 
 PlanReport Scheduler::evaluate(const AccountPlan& account, Day as_of) const {
   check_as_of(as_of);

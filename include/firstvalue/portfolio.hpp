@@ -75,10 +75,11 @@ struct IngestOptions {
   // nothing. The default accepts the good rows and reports the others.
   std::size_t max_rejected = static_cast<std::size_t>(-1);
   std::size_t max_messages = 20;  // rejected rows spelled out in the report
-  // Called about every million rows with (rows done, rows); returning false
-  // cancels. Rows before IngestReport::applied are applied for every account,
-  // later ones may be in part. Ingestion is idempotent, so submitting the same
-  // batch again completes it exactly.
+  // Called on the calling thread about every million rows with (rows done,
+  // rows), and once at the end; returning false cancels. The rows before the
+  // point of cancellation are applied for every account and no later row is
+  // (IngestReport::applied counts the accepted ones). Ingestion is idempotent,
+  // so submitting the same batch again completes it exactly.
   std::function<bool(std::size_t, std::size_t)> progress;
 };
 

@@ -149,6 +149,10 @@ struct NodeTable {
 };
 NodeTable node_table(std::span<const PlanReport> reports, bool milestones_only);
 
+// Throws Error(invalid) at path "as_of" unless the day is in 1970-2100, the
+// range of every date an evaluation reads.
+void check_as_of(Day as_of);
+
 // A template set compiled against a calendar. evaluate() is const and safe to
 // call from many threads.
 class Scheduler {

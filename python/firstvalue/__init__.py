@@ -5,6 +5,11 @@
     result = model.score(df)          # df: one column per factor
     result.to_frame()                 # score, band, coverage, weakest factor
     model.explain(df.iloc[0])         # why this account has its score
+
+    sample = fv.generate_portfolio(accounts=200, seed=2026)
+    p = sample.portfolio()
+    p.ingest(sample.events)           # DataFrame or numpy arrays
+    p.evaluate(sample.as_of).worklist # whom to call tonight, why, what to do
 """
 
 from . import _core
@@ -12,6 +17,7 @@ from ._core import Error, ForbiddenError, InvalidError, NotFoundError
 from ._health import Explanation, HealthModel, ScoreResult
 from ._plans import (Calendar, PlanResults, Template, TemplateSet, assess_handoff, check_expression,
                      evaluate_goals, schedule)
+from ._portfolio import GeneratedPortfolio, IngestReport, Portfolio, ScanResult, generate_portfolio
 from ._sample import sample_health_portfolio
 
 __version__: str = _core.__version__
@@ -20,11 +26,15 @@ __all__ = [
     "Calendar",
     "Error",
     "Explanation",
+    "GeneratedPortfolio",
+    "IngestReport",
     "ForbiddenError",
     "HealthModel",
     "InvalidError",
     "NotFoundError",
     "PlanResults",
+    "Portfolio",
+    "ScanResult",
     "ScoreResult",
     "Template",
     "TemplateSet",
@@ -32,6 +42,7 @@ __all__ = [
     "assess_handoff",
     "check_expression",
     "evaluate_goals",
+    "generate_portfolio",
     "sample_health_portfolio",
     "schedule",
 ]

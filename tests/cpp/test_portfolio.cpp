@@ -398,6 +398,17 @@ TEST(Portfolio, AddAccountsIsAllOrNothing) {
   EXPECT_EQ(fv::Account::from_json(q.account(0).to_json()), q.account(0));
 }
 
+TEST(Portfolio, EvaluationDayOutside1970To2100IsRefusedFirst) {
+  // Checked before any metric is computed, where a day near INT32_MIN would overflow.
+  const fv::Portfolio p = portfolio({account("a")});
+  for (const fv::Day d : {fv::kNever, -1, 47483}) {
+    fvtest::expect_invalid_at([&] { (void)p.evaluate(d); }, "as_of");
+    fvtest::expect_invalid_at([&] { (void)p.evaluate_account(0, d); }, "as_of");
+    fvtest::expect_invalid_at([&] { (void)p.plan_report(0, d); }, "as_of");
+  }
+  fvtest::expect_invalid_at([] { (void)portfolio({}).evaluate(fv::kNever); }, "as_of");
+}
+
 // Ingesting night by night and evaluating equals one cold ingestion.
 TEST(Portfolio, NightByNightEqualsCold) {
   fv::GeneratorOptions o;

@@ -1,0 +1,439 @@
+"""The nightly scan from Python: a portfolio of accounts in onboarding, events
+in as numpy arrays or DataFrames, tonight's results and worklist out as
+DataFrames, and the seeded sample generator with its ground truth.
+
+Every rule lives in the core. This module only turns Python columns into the
+core's columnar batch (strings become dictionary codes, dates become seconds)
+and shapes the results."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _core
+from ._core import InvalidError as InvalidError_
+from ._plans import DateLike, _as_json, _day, _to_datetime64
+
+_NO_LIMIT = 2**64 - 1
+_INT64_MIN = np.iinfo(np.int64).min
+_EVENT_COLUMNS = ("ts", "account", "type", "actor", "item", "value", "id")
+Progress = Callable[[int, int], Optional[bool]]
+
+
+# ---- columns in ---------------------------------------------------------------
+
+def _is_pandas(values: Any) -> bool:
+    return hasattr(values, "dtype") and type(values).__module__.startswith("pandas")
+
+
+def _encode(values: Any, name: str) -> tuple[Optional[np.ndarray], list[str]]:
+    """A string column as (int32 codes, distinct strings); missing values get code -1.
+    Categoricals are used as they are; other columns are factorized."""
+    if values is None:
+        return None, []
+    if _is_pandas(values) and str(values.dtype) == "category":
+        cat = values.cat if hasattr(values, "cat") else values
+        codes = np.ascontiguousarray(cat.codes, dtype=np.int32)
+        return codes, _strings(cat.categories)
+    arr = values.to_numpy() if _is_pandas(values) else np.asarray(values)
+    if arr.ndim != 1:
+        raise InvalidError_(f"events.{name}: expected a 1-D column, got {arr.ndim} dimensions")
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        index: dict[str, int] = {}
+        codes = np.fromiter((-1 if v is None else index.setdefault(str(v), len(index)) for v in arr.tolist()),
+                            dtype=np.int32, count=len(arr))
+        return codes, list(index)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    return np.ascontiguousarray(codes, dtype=np.int32), _strings(uniques)
+
+
+def _strings(values: Any) -> list:
+    """A dictionary as a list of str; str values are passed as they are, not copied."""
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return items if all(type(v) is str for v in items) else [str(v) for v in items]
+
+
+def _seconds(values: Any) -> np.ndarray:
+    """Timestamps as int64 seconds since 1970 (UTC). Missing or unreadable
+    values become a timestamp the core rejects and reports, never a guess."""
+    if _is_pandas(values) and getattr(values.dtype, "tz", None) is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    arr = values.to_numpy() if _is_pandas(values) else np.asarray(values)
+    if arr.ndim != 1:
+        raise InvalidError_(f"events.ts: expected a 1-D column, got {arr.ndim} dimensions")
+    if arr.dtype.kind in "US" or arr.dtype == object:
+        try:
+            arr = arr.astype("datetime64[s]")
+        except (ValueError, TypeError) as e:
+            raise InvalidError_(f"events.ts: expected seconds since 1970 or ISO date-times ({e})") from None
+    if np.issubdtype(arr.dtype, np.datetime64):
+        secs = arr.astype("datetime64[s]").view(np.int64)
+        return np.ascontiguousarray(secs)  # NaT is int64 min: rejected as a bad timestamp
+    if np.issubdtype(arr.dtype, np.integer):
+        if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise InvalidError_("events.ts: seconds out of range")
+        return np.ascontiguousarray(arr, dtype=np.int64)
+    if np.issubdtype(arr.dtype, np.floating):
+        whole = np.isfinite(arr) & (arr == np.floor(arr)) & (np.abs(arr) < 2**62)
+        return np.where(whole, arr, _INT64_MIN).astype(np.int64)
+    raise InvalidError_(f"events.ts: expected seconds or datetimes, got dtype {arr.dtype}")
+
+
+def _values(values: Any) -> Optional[np.ndarray]:
+    if values is None:
+        return None
+    arr = values.to_numpy(dtype=np.float64, na_value=np.nan) if _is_pandas(values) else np.asarray(values, dtype=np.float64)
+    return np.ascontiguousarray(arr)
+
+
+def _ids(values: Any) -> Optional[np.ndarray]:
+    """Event ids as uint64; a missing id (0, None, NA) means the row has none."""
+    if values is None:
+        return None
+    arr = values.to_numpy(dtype=object, na_value=0) if _is_pandas(values) and values.hasnans else (
+        values.to_numpy() if _is_pandas(values) else np.asarray(values))
+    if arr.dtype == object:
+        arr = np.array([0 if v is None else v for v in arr.tolist()])
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise InvalidError_(f"events.id: expected whole numbers, got dtype {arr.dtype}")
+    if arr.dtype.kind == "i" and arr.size and arr.min() < 0:
+        raise InvalidError_(f"events.id[{int(np.argmin(arr))}]: ids must not be negative")
+    return np.ascontiguousarray(arr, dtype=np.uint64)
+
+
+# ---- ingestion report -----------------------------------------------------------
+
+class IngestReport:
+    """What one ingestion did: every row is accepted or listed with its reason."""
+
+    def __init__(self, raw: dict) -> None:
+        self.rows: int = raw["rows"]
+        self.accepted: int = raw["accepted"]
+        self.cancelled: bool = raw["cancelled"]
+        self.applied: int = raw["applied"]
+        self.messages: list[str] = raw["messages"]
+        self._rows = raw["rejected_rows"]
+        self._reasons = raw["rejected_reasons"]
+        self._json = raw["json"]
+
+    @property
+    def rejected(self) -> int:
+        return int(self._rows.size)
+
+    @property
+    def by_reason(self) -> dict[str, int]:
+        counts = np.bincount(self._reasons.astype(np.int64), minlength=len(_core.REJECT_REASONS))
+        return {name: int(c) for name, c in zip(_core.REJECT_REASONS, counts) if c}
+
+    @property
+    def rejected_rows(self):
+        """A DataFrame of the rejected rows: row (position in the batch) and reason."""
+        import pandas as pd
+
+        return pd.DataFrame({"row": self._rows.astype(np.int64),
+                             "reason": pd.Categorical.from_codes(self._reasons, _core.REJECT_REASONS)})
+
+    def to_json(self) -> str:
+        return self._json
+
+    def __repr__(self) -> str:
+        extra = ", cancelled" if self.cancelled else ""
+        return f"IngestReport(rows={self.rows}, accepted={self.accepted}, rejected={self.rejected}{extra})"
+
+
+# ---- results ----------------------------------------------------------------------
+
+def _categorical(codes: np.ndarray, names: Sequence[str]):
+    import pandas as pd
+
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(names), ordered=True)
+
+
+class ScanResult:
+    """Tonight's evaluation: one row per account and the CSM worklist."""
+
+    def __init__(self, portfolio: "Portfolio", core: Any) -> None:
+        self._portfolio = portfolio
+        self._core = core
+
+    @property
+    def as_of(self) -> np.datetime64:
+        return np.datetime64(self._core.as_of, "D")
+
+    @property
+    def by_state(self) -> dict[str, int]:
+        return dict(zip(_core.ACCOUNT_STATES, self._core.by_state))
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    @cached_property
+    def _columns(self) -> dict:
+        return self._portfolio._p.result_columns(self._core)
+
+    @cached_property
+    def accounts(self):
+        """Every account, in portfolio order, indexed by key: state, risk, onset,
+        priority, health, the primary signal's cause and action, and the metrics."""
+        import pandas as pd
+
+        c = dict(self._columns)
+        metrics = c.pop("metrics")
+        info = self._portfolio._p.accounts()
+        frame = pd.DataFrame({
+            "name": info["name"], "tier": info["tier"], "arr": info["arr"],
+            "signature": _to_datetime64(info["signature"]),
+            "state": _categorical(c.pop("state"), _core.ACCOUNT_STATES),
+            "risk": c.pop("risk"), "onset": _to_datetime64(c.pop("onset")),
+            "priority": c.pop("priority"), "days_left": c.pop("days_left"), "day": c.pop("day"),
+            "health": c.pop("health"), "band": c.pop("band"), "health_delta_7d": c.pop("health_delta_7d"),
+            "weakest_factor": c.pop("weakest_factor"),
+            "plan_status": _categorical(c.pop("plan_status"), _core.PLAN_STATUS),
+            **c,
+        }, index=pd.Index(info["account"], name="account"))
+        for name, values in metrics.items():
+            frame[name] = values
+        return frame
+
+    @property
+    def metrics(self):
+        """The metric values the health factors and signals read, one column per metric."""
+        return self.accounts[list(_core.METRIC_NAMES)]
+
+    @cached_property
+    def worklist(self):
+        """Stalled, then at-risk accounts, by priority (risk × ARR × (1 + elapsed
+        share of the onboarding window)); rank 1 is the first call to make."""
+        import pandas as pd
+
+        order = self._core.worklist.astype(np.int64)
+        cols = ["name", "tier", "arr", "state", "priority", "risk", "onset", "days_left", "health", "band",
+                "primary_signal", "cause", "action", "action_text", "signals"]
+        frame = self.accounts.iloc[order][cols].reset_index()
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
+        return frame
+
+    def to_json(self, indent: Optional[int] = 2) -> str:
+        """Every account's result, with its signals and evidence."""
+        return self._portfolio._p.results_json(self._core, -1 if indent is None else indent)
+
+    def worklist_json(self, indent: Optional[int] = 2) -> str:
+        return self._portfolio._p.worklist_json(self._core, -1 if indent is None else indent)
+
+    def explain(self, account: str) -> dict:
+        """One account's result: metrics, every fired signal with its evidence,
+        cause and action, the health score and the plan status."""
+        return json.loads(self._portfolio._p.account_result_json(self._core, self._portfolio._index(account)))
+
+    def __repr__(self) -> str:
+        s = self.by_state
+        return (f"ScanResult(as_of={self.as_of}, accounts={len(self)}, stalled={s['stalled']}, "
+                f"at_risk={s['at_risk']}, ok={s['ok']})")
+
+
+# ---- the portfolio ------------------------------------------------------------------
+
+def _config_value(value: Any) -> Any:
+    """A configuration object (HealthModel, TemplateSet, Calendar) as its JSON document."""
+    if hasattr(value, "to_json") and not isinstance(value, Mapping):
+        return json.loads(value.to_json())
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+class Portfolio:
+    """One organization's accounts in onboarding and the state events build up.
+
+        p = fv.Portfolio(organization="acme", accounts=[{"key": "a1", "signature": "2026-10-01", ...}])
+        p.ingest(events_df)            # columns ts, account, type, actor?, item?, value?, id?
+        tonight = p.evaluate("2026-11-23")
+        tonight.worklist               # DataFrame: whom to call, why, and what to do
+    """
+
+    def __init__(self, config: Union[str, Mapping, None] = None, *, organization: Optional[str] = None,
+                 accounts: Union[str, Sequence[Mapping], None] = None, calendar: Any = None,
+                 templates: Any = None, health_model: Any = None, signals: Any = None,
+                 plan_policy: Any = None) -> None:
+        doc = dict(json.loads(_as_json(config))) if config is not None else {}
+        if organization is not None:
+            doc["organization"] = organization
+        for key, value in (("calendar", calendar), ("templates", templates), ("health_model", health_model),
+                           ("signals", signals), ("plan_policy", plan_policy)):
+            if value is not None:
+                doc[key] = _config_value(value)
+        if accounts is not None:
+            doc["accounts"] = json.loads(_as_json(accounts)) if isinstance(accounts, (str, bytes)) else list(accounts)
+        self._p = _core.Portfolio.from_json(_as_json(doc))
+
+    @classmethod
+    def from_json(cls, text: Union[str, Mapping]) -> "Portfolio":
+        """{"organization", "calendar"?, "templates"?, "plan_policy"?, "health_model"?, "signals"?, "accounts"?}"""
+        return cls._wrap(_core.Portfolio.from_json(_as_json(text)))
+
+    @classmethod
+    def _wrap(cls, core: Any) -> "Portfolio":
+        self = cls.__new__(cls)
+        self._p = core
+        return self
+
+    @property
+    def organization(self) -> str:
+        return self._p.organization
+
+    def __len__(self) -> int:
+        return len(self._p)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._p.find(key) is not None
+
+    def _index(self, key: str) -> int:
+        i = self._p.find(key)
+        if i is None:
+            raise _core.NotFoundError(f"account: no account \"{key}\" in organization \"{self.organization}\"")
+        return i
+
+    def add_accounts(self, accounts: Union[str, Sequence[Mapping]]) -> None:
+        """Adds accounts, all or none; an error names the path (accounts[3].key: ...)."""
+        self._p.add_accounts_json(_as_json(accounts if isinstance(accounts, (str, bytes)) else list(accounts)))
+
+    def account(self, key: str) -> dict:
+        """One account's document: attributes, contacts, plan choice, goals."""
+        return json.loads(self._p.account_json(self._index(key)))
+
+    @property
+    def accounts(self):
+        """The accounts as a DataFrame indexed by key."""
+        import pandas as pd
+
+        c = self._p.accounts()
+        keys = c.pop("account")
+        c["signature"] = _to_datetime64(c["signature"])
+        return pd.DataFrame(c, index=pd.Index(keys, name="account"))
+
+    def ingest(self, events: Any = None, *, ts: Any = None, account: Any = None, type: Any = None,
+               actor: Any = None, item: Any = None, value: Any = None, id: Any = None, threads: int = 1,
+               max_rejected: Optional[int] = None, progress: Optional[Progress] = None) -> IngestReport:
+        """Ingests one batch of events: a DataFrame (or mapping of columns) with
+        ts, account, type and optionally actor, item, value, id; or the same as
+        keyword arrays. ts is seconds since 1970 or datetimes (naive = UTC).
+        Rows the core rejects (unknown account or type, impossible timestamp,
+        …) are counted and listed in the report, never dropped silently; more
+        than `max_rejected` of them fails the batch, which then changes nothing.
+        `progress(done, total)` is called about every million rows; returning
+        False (or Ctrl-C) cancels, and submitting the batch again completes it."""
+        given = dict(ts=ts, account=account, type=type, actor=actor, item=item, value=value, id=id)
+        if events is not None:
+            names = list(events.columns) if hasattr(events, "columns") else list(events)
+            unknown = [n for n in names if n not in _EVENT_COLUMNS]
+            if unknown:
+                raise InvalidError_(f"events.{unknown[0]}: unknown column (expected {', '.join(_EVENT_COLUMNS)})")
+            for n in names:
+                if given[n] is not None:
+                    raise InvalidError_(f"events.{n}: given both as a column and as an argument")
+                given[n] = events[n]
+        for required in ("ts", "account", "type"):
+            if given[required] is None:
+                raise InvalidError_(f"events.{required}: is required")
+        if threads < 0:
+            raise InvalidError_("threads: must be >= 0")
+        if max_rejected is not None and max_rejected < 0:
+            raise InvalidError_("max_rejected: must be >= 0")
+        a_codes, a_values = _encode(given["account"], "account")
+        t_codes, t_values = _encode(given["type"], "type")
+        u_codes, u_values = _encode(given["actor"], "actor")
+        i_codes, i_values = _encode(given["item"], "item")
+        raw = self._p.ingest(_seconds(given["ts"]), a_codes, a_values, t_codes, t_values, u_codes, u_values,
+                             i_codes, i_values, _values(given["value"]), _ids(given["id"]), int(threads),
+                             _NO_LIMIT if max_rejected is None else int(max_rejected), progress)
+        return IngestReport(raw)
+
+    def evaluate(self, as_of: DateLike, threads: int = 1) -> ScanResult:
+        """Tonight's results as of a date: metrics, health, signals, state and the worklist."""
+        return ScanResult(self, self._p.evaluate(_day(as_of), int(threads)))
+
+    def __repr__(self) -> str:
+        return f"Portfolio(organization={self.organization!r}, accounts={len(self)})"
+
+
+# ---- the sample generator --------------------------------------------------------------
+
+class GeneratedPortfolio:
+    """A seeded sample: accounts, time-ordered events, and the stalls injected
+    (cause and onset). The same options give the same data in C++, the CLI and Python."""
+
+    def __init__(self, core: Any) -> None:
+        self._g = core
+
+    def __len__(self) -> int:
+        return len(self._g)
+
+    @property
+    def as_of(self) -> np.datetime64:
+        return np.datetime64(self._g.as_of, "D")
+
+    @property
+    def first_signature(self) -> np.datetime64:
+        return np.datetime64(self._g.first_signature, "D")
+
+    def portfolio(self, config: Union[str, Mapping, None] = None) -> Portfolio:
+        """A portfolio holding the generated accounts and no events yet."""
+        return Portfolio._wrap(self._g.portfolio("" if config is None else _as_json(config)))
+
+    @cached_property
+    def events(self):
+        """The events as a DataFrame: ts (datetime64[s], UTC), account, type, actor
+        and item as categoricals, value, id."""
+        import pandas as pd
+
+        e = self._g.events()
+
+        def cat(codes: np.ndarray, names: list) -> Any:
+            return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+
+        return pd.DataFrame({
+            "ts": e["ts"].view("datetime64[s]"),  # read-only views of the generator's columns
+            "account": cat(e["account"], e["accounts"]),
+            "type": cat(e["type"], e["types"]),
+            "actor": cat(e["actor"], e["actors"]),
+            "item": cat(e["item"], e["items"]),
+            "value": e["value"],
+            "id": e["id"],
+        })
+
+    @cached_property
+    def truth(self):
+        """One row per account: the injected stall cause ("none" for healthy
+        accounts) and its onset date."""
+        import pandas as pd
+
+        t = self._g.truth()
+        return pd.DataFrame({"cause": pd.Categorical(t["cause"], categories=_core.STALL_CAUSES),
+                             "onset": _to_datetime64(t["onset"])},
+                            index=pd.Index(t["account"], name="account"))
+
+    def detection_quality(self, config: Union[str, Mapping, None] = None, first_night: Optional[DateLike] = None,
+                          threads: int = 1) -> dict:
+        """Replays the events night by night and scans every night: recall,
+        precision, median delay between onset and flag, and cause match."""
+        night = self._g.first_signature if first_night is None else _day(first_night)
+        return json.loads(self._g.detection_quality("" if config is None else _as_json(config), night, int(threads)))
+
+    def __repr__(self) -> str:
+        return f"GeneratedPortfolio(accounts={len(self)}, as_of={self.as_of})"
+
+
+def generate_portfolio(accounts: int = 200, seed: int = 2026, as_of: DateLike = "2026-11-23",
+                       max_age_days: int = 120, stall_share: float = 0.3, incident_share: float = 0.5,
+                       organization: str = "sample-org") -> GeneratedPortfolio:
+    """Generates a deterministic onboarding portfolio with known stalls."""
+    if accounts < 0:
+        raise InvalidError_("accounts: must be >= 0")
+    return GeneratedPortfolio(_core._generate_portfolio(int(accounts), int(seed), _day(as_of), int(max_age_days),
+                                                        float(stall_share), float(incident_share), organization))
