@@ -216,6 +216,7 @@ def main() -> None:
           f"peak {(mem.peak - base) / args.accounts:.0f} B/account above the accounts during ingest + evaluate")
     fv_metrics = result.metrics[METRICS]
     by_state = result.by_state
+    acc = p.accounts  # signature and seats, for the peers
     del result, p
     gc.collect()
 
@@ -238,7 +239,6 @@ def main() -> None:
     # The peers read the same arrays: integer codes, as a dictionary-encoded column is stored.
     events = pd.DataFrame({"ts": raw["ts"], "account": raw["account"], "type": raw["type"].astype(np.int8),
                            "actor": raw["actor"], "item": raw["item"]}, copy=False)
-    acc = g.portfolio().accounts
     pos = pd.Index(raw["accounts"]).get_indexer(acc.index)
     assert (pos >= 0).all()
     accounts = pd.DataFrame({"account": pos.astype(np.int32),

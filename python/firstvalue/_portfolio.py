@@ -96,8 +96,10 @@ def _ids(values: Any) -> Optional[np.ndarray]:
     """Event ids as uint64; a missing id (0, None, NA) means the row has none."""
     if values is None:
         return None
-    arr = values.to_numpy(dtype=object, na_value=0) if _is_pandas(values) and values.hasnans else (
-        values.to_numpy() if _is_pandas(values) else np.asarray(values))
+    if _is_pandas(values):
+        arr = values.to_numpy(dtype=object, na_value=0) if values.hasnans else values.to_numpy()
+    else:
+        arr = np.asarray(values)
     if arr.dtype == object:
         arr = np.array([0 if v is None else v for v in arr.tolist()])
     if not np.issubdtype(arr.dtype, np.integer):
