@@ -1,19 +1,390 @@
 #include "firstvalue/metrics.hpp"
 
-#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 
 namespace firstvalue {
+
+// ---- the block ------------------------------------------------------------------
+//
+// One malloc'd block per account: a Head, then sections packed back to back
+// with no padding (read and written through memcpy). Days are relative to the
+// signature, in 16 bits. The sections, in order:
+//   bits     per 64-day word: usage, touch, outreach (3 × u64), days [0, kHorizonDays)
+//   extra    users not in the plan, by identity: id u64, first i16, last i16, weeks u64
+//   feature  by identity: id u64, first use i16
+//   ticket   by identity: id u64, opened i16, closed i16, severity u8 (0 = not given)
+//   reply    the sponsor's 3 earliest and 3 latest replies: Sample, ascending
+//   meeting  the 4 latest postponements or cancellations: Sample, ascending
+//   slot     one per planned user once one of them logged in: first i16, last i16
+//   matrix   one row per onboarding week, one bit per slot: who was active
+//   done     by node: node u32, day i16
+//   redate   by (node, on, to): node u32, on i16, to i16
+// Every section is a set or holds minima and maxima, which is what makes
+// ingestion idempotent and order-independent.
+
+namespace {
+
+constexpr std::int16_t kNone = std::numeric_limits<std::int16_t>::min();
+
+struct Head {
+  std::uint8_t words = 0, rows = 0, replies = 0, meetings = 0;
+  std::uint32_t extras = 0, features = 0, tickets = 0, slots = 0, done = 0, redates = 0;
+  std::int16_t pre_touch = kNone, last_touch = kNone, last_usage = kNone, last_outreach = kNone, last_meeting = kNone;
+  bool operator==(const Head&) const = default;
+};
+
+enum Sec : int { s_bits, s_extra, s_feature, s_ticket, s_reply, s_meeting, s_slot, s_matrix, s_done, s_redate, s_end };
+constexpr std::size_t kSample = 12;
+constexpr std::size_t kFixedElem[] = {24, 20, 10, 13, kSample, kSample, 4, 0, 6, 8};
+constexpr std::size_t kReplies = 6, kMeetings = 4;
+
+template <class T>
+T load(const std::byte* p) noexcept {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+void store(std::byte* p, T v) noexcept {
+  std::memcpy(p, &v, sizeof v);
+}
+
+std::size_t stride(const Head& h) noexcept { return (h.slots + 7) / 8; }
+std::size_t elem(const Head& h, int s) noexcept { return s == s_matrix ? stride(h) : kFixedElem[s]; }
+// Straight-line, so that with `s` known where it is inlined it folds to a few adds.
+std::size_t offset(const Head& h, int s) noexcept {
+  const std::size_t sizes[s_end] = {24u * h.words,   20u * h.extras,  10u * h.features,
+                                    13u * h.tickets, kSample * h.replies, kSample * h.meetings,
+                                    4u * h.slots,    std::size_t{h.rows} * stride(h), 6u * h.done, 8u * h.redates};
+  std::size_t off = sizeof(Head);
+  for (int k = 0; k < s; ++k) off += sizes[k];
+  return off;
+}
+std::size_t block_size(const Head& h) noexcept { return offset(h, s_end); }
+
+// The allocation holding n bytes: size classes in steps of an eighth of a
+// power of two (at least 32 bytes, counting malloc's 8-byte header), so
+// appending reallocates now and then and at most an eighth of a block is
+// slack. A block of size n always has exactly capacity(n) bytes, which is why
+// the classes are fixed rather than relative to the last allocation.
+std::size_t capacity(std::size_t n) noexcept {
+  const std::size_t m = n + 8;
+  const std::size_t q = std::max<std::size_t>(32, std::bit_floor(m) / 8);
+  return (m + q - 1) / q * q - 8;
+}
+
+std::int16_t rel_day(Day day, Day signature) noexcept {
+  return static_cast<std::int16_t>(std::clamp(day - signature, -kMaxDaysFromSignature, kMaxDaysFromSignature));
+}
+Day abs_day(std::int16_t rel, Day signature) noexcept { return rel == kNone ? kNever : signature + rel; }
+std::int16_t min_rel(std::int16_t x, std::int16_t y) noexcept { return x == kNone ? y : (y == kNone ? x : std::min(x, y)); }
+
+}  // namespace
+
+// Reading and changing a block; a friend of AccountActivity.
+struct ActivityBlock {
+  static const Head& head(const AccountActivity& a) noexcept {
+    static const Head empty{};
+    return a.block_ ? *reinterpret_cast<const Head*>(a.block_) : empty;
+  }
+  static Head& head(AccountActivity& a) {
+    if (!a.block_) {
+      void* p = std::malloc(capacity(sizeof(Head)));
+      if (!p) throw std::bad_alloc();
+      a.block_ = static_cast<std::byte*>(p);
+      new (p) Head{};
+    }
+    return *reinterpret_cast<Head*>(a.block_);
+  }
+  static const std::byte* at(const AccountActivity& a, int s) noexcept { return a.block_ + offset(head(a), s); }
+  static std::byte* at(AccountActivity& a, int s) noexcept { return a.block_ + offset(head(a), s); }
+
+  // Opens `n` zeroed elements before element `index` of section `s`; the
+  // caller then raises the section's count.
+  static std::byte* open(AccountActivity& a, int s, std::size_t index, std::size_t n) {
+    Head& h = head(a);
+    const std::size_t size = block_size(h), bytes = n * elem(h, s), pos = offset(h, s) + index * elem(h, s);
+    if (size + bytes > capacity(size)) {
+      void* p = std::realloc(a.block_, capacity(size + bytes));
+      if (!p) throw std::bad_alloc();
+      a.block_ = static_cast<std::byte*>(p);
+    }
+    std::memmove(a.block_ + pos + bytes, a.block_ + pos, size - pos);
+    std::memset(a.block_ + pos, 0, bytes);
+    return a.block_ + pos;
+  }
+  static void erase(AccountActivity& a, int s, std::size_t index) {
+    const Head& h = head(a);
+    const std::size_t size = block_size(h), e = elem(h, s), pos = offset(h, s) + index * e;
+    std::memmove(a.block_ + pos, a.block_ + pos + e, size - pos - e);
+  }
+
+  // The first element of a sorted section whose leading u64 is >= id. The
+  // ids are hashes, so a branch on each comparison is a coin toss: the search
+  // is written to compile to conditional moves.
+  static std::size_t lower(const std::byte* base, std::size_t n, std::size_t e, std::uint64_t id) noexcept {
+    if (n == 0) return 0;
+    std::size_t lo = 0;
+    while (n > 1) {
+      const std::size_t half = n / 2;
+      lo = load<std::uint64_t>(base + (lo + half - 1) * e) < id ? lo + half : lo;
+      n -= half;
+    }
+    return lo + (load<std::uint64_t>(base + lo * e) < id);
+  }
+  static std::size_t branchless_lower(std::span<const std::uint64_t> ids, std::uint64_t id) noexcept {
+    return lower(reinterpret_cast<const std::byte*>(ids.data()), ids.size(), 8, id);
+  }
+  // The element with this id in an id-keyed section, inserted if new; `init`
+  // fills a new element after its id.
+  template <class Init>
+  static std::byte* upsert(AccountActivity& a, int s, std::uint32_t Head::*n, std::uint64_t id, Init init) {
+    Head& h = head(a);
+    const std::size_t e = kFixedElem[s];
+    const std::size_t k = lower(at(a, s), h.*n, e, id);
+    std::byte* p = at(a, s) + k * e;
+    if (k < h.*n && load<std::uint64_t>(p) == id) return p;
+    p = open(a, s, k, 1);
+    ++(head(a).*n);
+    store(p, id);
+    init(p + 8);
+    return p;
+  }
+
+  static void set_bit(AccountActivity& a, int rel, std::size_t which) {
+    if (rel < 0 || rel >= kHorizonDays) return;
+    const std::size_t w = static_cast<std::size_t>(rel) >> 6;
+    if (head(a).words <= w) {
+      const std::size_t add = w + 1 - head(a).words;
+      open(a, s_bits, head(a).words, add);
+      head(a).words = static_cast<std::uint8_t>(w + 1);
+    }
+    std::byte* p = at(a, s_bits) + w * 24 + which * 8;
+    store(p, load<std::uint64_t>(p) | 1ull << (rel & 63));
+  }
+
+  // Inserts into a bounded sorted sample set; returns false for a duplicate.
+  static bool insert_sample(AccountActivity& a, int s, std::uint8_t Head::*n, const Sample& x) {
+    const std::byte* base = at(a, s);
+    std::size_t k = 0;
+    for (; k < head(a).*n; ++k) {
+      const Sample y = load<Sample>(base + k * kSample);
+      if (y.ts == x.ts && y.key == x.key) return false;
+      if (x < y) break;
+    }
+    store(open(a, s, k, 1), x);
+    ++(head(a).*n);
+    return true;
+  }
+
+  static void apply(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
+                    std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node);
+  static std::uint64_t weeks_of_slot(const AccountActivity& a, std::size_t slot) noexcept {
+    const Head& h = head(a);
+    const std::byte* m = at(a, s_matrix);
+    const std::size_t st = stride(h);
+    std::uint64_t bits = 0;
+    for (std::size_t w = 0; w < h.rows; ++w)
+      if ((static_cast<unsigned>(m[w * st + slot / 8]) >> (slot % 8)) & 1u) bits |= 1ull << w;
+    return bits;
+  }
+};
+
+AccountActivity::AccountActivity(const AccountActivity& other) {
+  if (!other.block_) return;
+  const std::size_t n = other.bytes();
+  void* p = std::malloc(capacity(n));
+  if (!p) throw std::bad_alloc();
+  std::memcpy(p, other.block_, n);
+  block_ = static_cast<std::byte*>(p);
+}
+AccountActivity::~AccountActivity() { std::free(block_); }
+std::size_t AccountActivity::bytes() const noexcept {
+  return block_ ? block_size(ActivityBlock::head(*this)) : 0;
+}
+bool AccountActivity::operator==(const AccountActivity& other) const noexcept {
+  const Head& x = ActivityBlock::head(*this);
+  const Head& y = ActivityBlock::head(other);
+  if (!(x == y)) return false;
+  const std::size_t n = block_size(x) - sizeof(Head);
+  return n == 0 || std::memcmp(block_ + sizeof(Head), other.block_ + sizeof(Head), n) == 0;
+}
+
 namespace {
 
 std::uint32_t low32(std::uint64_t x) noexcept { return static_cast<std::uint32_t>(x); }
 
-auto kind_range(const std::vector<Record>& records, RecordKind kind) {
-  const auto lo = std::lower_bound(records.begin(), records.end(), record_key(kind, 0),
-                                   [](const Record& r, std::uint64_t k) { return r.key < k; });
-  const auto hi = std::lower_bound(lo, records.end(), record_key(kind, 0) + (1ull << 60),
-                                   [](const Record& r, std::uint64_t k) { return r.key < k; });
-  return std::pair{lo, hi};
+}  // namespace
+
+void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
+                          std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node) {
+  const Day day = day_of(ts);
+  const std::int16_t rel = rel_day(day, p.signature);
+  Head* h = &head(a);
+  auto touched = [&] {
+    set_bit(a, rel, 1);
+    h = &head(a);
+    h->last_touch = std::max(h->last_touch, rel);
+    if (rel < 0) h->pre_touch = std::max(h->pre_touch, rel);
+  };
+  auto used = [&] {
+    set_bit(a, rel, 0);
+    h = &head(a);
+    h->last_usage = std::max(h->last_usage, rel);
+    touched();
+    const int week = rel >= 0 && rel / 7 < kHorizonWeeks ? rel / 7 : -1;
+    const std::size_t slot = branchless_lower(p.planned_users, actor);
+    if (slot < p.planned_users.size() && p.planned_users[slot] == actor) {
+      if (h->slots == 0) {
+        std::byte* s = open(a, s_slot, 0, p.planned_users.size());
+        for (std::size_t k = 0; k < p.planned_users.size(); ++k) {
+          store(s + 4 * k, kNone);
+          store(s + 4 * k + 2, kNone);
+        }
+        h = &head(a);
+        h->slots = static_cast<std::uint32_t>(p.planned_users.size());
+      }
+      std::byte* s = at(a, s_slot) + 4 * slot;
+      store(s, min_rel(load<std::int16_t>(s), rel));
+      store(s + 2, std::max(load<std::int16_t>(s + 2), rel));
+      if (week < 0) return;
+      if (h->rows <= week) {
+        const std::size_t add = static_cast<std::size_t>(week) + 1 - h->rows;
+        open(a, s_matrix, h->rows, add);
+        h = &head(a);
+        h->rows = static_cast<std::uint8_t>(week + 1);
+      }
+      std::byte* cell = at(a, s_matrix) + static_cast<std::size_t>(week) * stride(*h) + slot / 8;
+      *cell |= static_cast<std::byte>(1u << (slot % 8));
+      return;
+    }
+    std::byte* u = upsert(a, s_extra, &Head::extras, actor, [](std::byte* q) {
+      store(q, kNone);
+      store(q + 2, kNone);
+    });
+    store(u + 8, min_rel(load<std::int16_t>(u + 8), rel));
+    store(u + 10, std::max(load<std::int16_t>(u + 10), rel));
+    if (week >= 0) store(u + 12, load<std::uint64_t>(u + 12) | 1ull << week);
+  };
+  // Same id, same event; without an id, the content is the identity.
+  auto identity = [&](std::uint64_t content) { return low32(mix64(id != 0 ? id : content)); };
+  switch (type) {
+    case EventType::login:
+      used();
+      break;
+    case EventType::feature_use: {
+      used();
+      std::byte* f = upsert(a, s_feature, &Head::features, item, [](std::byte* q) { store(q, kNone); });
+      store(f + 8, min_rel(load<std::int16_t>(f + 8), rel));
+      break;
+    }
+    case EventType::email_from_customer:
+      touched();
+      break;
+    case EventType::email_to_customer:
+      set_bit(a, rel, 2);
+      h = &head(a);
+      h->last_outreach = std::max(h->last_outreach, rel);
+      break;
+    case EventType::customer_reply: {
+      touched();
+      const bool sponsor = p.sponsors.empty() ||
+                           std::find(p.sponsors.begin(), p.sponsors.end(), actor) != p.sponsors.end();
+      if (!sponsor) break;
+      const Sample s{static_cast<std::uint32_t>(ts), identity(actor ^ mix64(static_cast<std::uint64_t>(ts))),
+                     static_cast<float>(value)};
+      // The 3 earliest and the 3 latest of all replies: of 7, the middle one
+      // is neither.
+      if (insert_sample(a, s_reply, &Head::replies, s) && head(a).replies > kReplies) {
+        erase(a, s_reply, kReplies / 2);
+        --head(a).replies;
+      }
+      break;
+    }
+    case EventType::meeting_held:
+      touched();
+      h->last_meeting = std::max(h->last_meeting, rel);
+      break;
+    case EventType::meeting_postponed:
+    case EventType::meeting_cancelled: {
+      const bool cancelled = type == EventType::meeting_cancelled;
+      const std::uint64_t content = item ^ mix64(static_cast<std::uint64_t>(ts) * 2 + cancelled);
+      const Sample s{static_cast<std::uint32_t>(ts), identity(content), cancelled ? 1.0f : 0.0f};
+      if (insert_sample(a, s_meeting, &Head::meetings, s) && head(a).meetings > kMeetings) {
+        erase(a, s_meeting, 0);
+        --head(a).meetings;
+      }
+      break;
+    }
+    case EventType::ticket_opened: {
+      std::byte* t = upsert(a, s_ticket, &Head::tickets, item, [](std::byte* q) {
+        store(q, kNone);
+        store(q + 2, kNone);
+      });
+      store(t + 8, min_rel(load<std::int16_t>(t + 8), rel));
+      const auto sev = std::isnan(value) ? std::uint8_t{0} : static_cast<std::uint8_t>(value);
+      const auto cur = load<std::uint8_t>(t + 12);
+      if (sev != 0 && (cur == 0 || sev < cur)) store(t + 12, sev);
+      break;
+    }
+    case EventType::ticket_closed: {
+      std::byte* t = upsert(a, s_ticket, &Head::tickets, item, [](std::byte* q) {
+        store(q, kNone);
+        store(q + 2, kNone);
+      });
+      store(t + 10, min_rel(load<std::int16_t>(t + 10), rel));
+      break;
+    }
+    case EventType::milestone_completed: {
+      const std::byte* base = at(a, s_done);
+      std::size_t k = 0;
+      while (k < h->done && load<std::uint32_t>(base + 6 * k) < node) ++k;
+      if (k < h->done && load<std::uint32_t>(base + 6 * k) == node) {
+        std::byte* d = at(a, s_done) + 6 * k + 4;
+        store(d, min_rel(load<std::int16_t>(d), rel));
+        break;
+      }
+      std::byte* d = open(a, s_done, k, 1);
+      ++head(a).done;
+      store(d, node);
+      store(d + 4, rel);
+      break;
+    }
+    case EventType::milestone_redated: {
+      const std::int16_t to = rel_day(day_of(static_cast<std::int64_t>(value)), p.signature);
+      auto key = [](std::uint32_t n, std::int16_t on, std::int16_t t) {
+        return std::uint64_t{n} << 32 | std::uint64_t{static_cast<std::uint16_t>(on ^ kNone)} << 16 |
+               static_cast<std::uint16_t>(t ^ kNone);
+      };
+      const std::uint64_t want = key(node, rel, to);
+      const std::byte* base = at(a, s_redate);
+      std::size_t k = 0;
+      for (; k < h->redates; ++k) {
+        const std::byte* r = base + 8 * k;
+        const std::uint64_t have = key(load<std::uint32_t>(r), load<std::int16_t>(r + 4), load<std::int16_t>(r + 6));
+        if (have == want) return;
+        if (want < have) break;
+      }
+      std::byte* r = open(a, s_redate, k, 1);
+      ++head(a).redates;
+      store(r, node);
+      store(r + 4, rel);
+      store(r + 6, to);
+      break;
+    }
+  }
 }
+
+void apply_event(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
+                 std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node) {
+  ActivityBlock::apply(a, p, type, ts, actor, item, value, id, node);
+}
+
+// ---- the metrics ---------------------------------------------------------------
+
+namespace {
 
 double median(std::vector<double> v) {
   if (v.empty()) return ActivityMetrics::kNaN;
@@ -36,7 +407,87 @@ double slope(const std::vector<double>& y) {
   return (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
 
-Day last_in(const DayBits& bits, Day last_ever, Day pre, Day signature, Day as_of) {
+// One of the three day bitmaps, with the words past the stored ones zero.
+struct Bits {
+  const std::byte* base = nullptr;
+  std::size_t words = 0, which = 0;
+
+  std::uint64_t word(int w) const noexcept {
+    return static_cast<std::size_t>(w) < words ? load<std::uint64_t>(base + static_cast<std::size_t>(w) * 24 + which * 8) : 0;
+  }
+  // Set days in [from, to), clamped to the horizon.
+  int count(int from, int to) const noexcept {
+    from = std::max(from, 0);
+    to = std::min(to, kHorizonDays);
+    int n = 0;
+    for (int d = from; d < to;) {
+      const int w = d >> 6, lo = d & 63, hi = std::min(64, lo + (to - d));
+      std::uint64_t m = word(w) >> lo;
+      if (hi - lo < 64) m &= (1ull << (hi - lo)) - 1;
+      n += std::popcount(m);
+      d += hi - lo;
+    }
+    return n;
+  }
+  // The last set day <= rel, or -1.
+  int last_at_or_before(int rel) const noexcept {
+    if (rel < 0) return -1;
+    rel = std::min(rel, kHorizonDays - 1);
+    for (int w = rel >> 6; w >= 0; --w) {
+      std::uint64_t m = word(w);
+      if (w == rel >> 6 && (rel & 63) < 63) m &= (2ull << (rel & 63)) - 1;
+      if (m) return w * 64 + 63 - std::countl_zero(m);
+    }
+    return -1;
+  }
+  // The first set day >= rel, or -1.
+  int first_at_or_after(int rel) const noexcept {
+    rel = std::max(rel, 0);
+    for (int w = rel >> 6; w < kHorizonDays / 64; ++w) {
+      std::uint64_t m = word(w);
+      if (w == rel >> 6) m &= ~0ull << (rel & 63);
+      if (m) return w * 64 + std::countr_zero(m);
+    }
+    return -1;
+  }
+};
+
+// A read-only view of one account's block in absolute days.
+struct View {
+  const AccountActivity& a;
+  const ActivityProfile& p;
+  const Head& h = ActivityBlock::head(a);
+
+  Bits bits(std::size_t which) const noexcept {
+    return {h.words ? ActivityBlock::at(a, s_bits) : nullptr, h.words, which};
+  }
+  Day day(std::int16_t rel) const noexcept { return abs_day(rel, p.signature); }
+  template <class F>  // f(first, last, weeks)
+  void each_user(F f) const {
+    if (h.slots) {
+      const std::byte* s = ActivityBlock::at(a, s_slot);
+      for (std::size_t k = 0; k < h.slots; ++k)
+        if (load<std::int16_t>(s + 4 * k) != kNone)
+          f(day(load<std::int16_t>(s + 4 * k)), day(load<std::int16_t>(s + 4 * k + 2)), ActivityBlock::weeks_of_slot(a, k));
+    }
+    const std::byte* e = h.extras ? ActivityBlock::at(a, s_extra) : nullptr;
+    for (std::size_t k = 0; k < h.extras; ++k, e += 20)
+      if (load<std::int16_t>(e + 8) != kNone)
+        f(day(load<std::int16_t>(e + 8)), day(load<std::int16_t>(e + 10)), load<std::uint64_t>(e + 12));
+  }
+  Day planned_first(std::size_t index) const noexcept {
+    if (h.slots == 0 || index >= p.planned_slot.size()) return kNever;
+    return day(load<std::int16_t>(ActivityBlock::at(a, s_slot) + 4 * std::size_t{p.planned_slot[index]}));
+  }
+  std::vector<Sample> samples(int s, std::size_t n) const {
+    std::vector<Sample> out(n);
+    const std::byte* base = n ? ActivityBlock::at(a, s) : nullptr;
+    for (std::size_t k = 0; k < n; ++k) out[k] = load<Sample>(base + k * kSample);
+    return out;
+  }
+};
+
+Day last_in(const Bits& bits, Day last_ever, Day pre, Day signature, Day as_of) {
   if (last_ever != kNever && last_ever <= as_of) return last_ever;
   const int rel = as_of - signature;
   if (rel >= 0) {
@@ -46,32 +497,32 @@ Day last_in(const DayBits& bits, Day last_ever, Day pre, Day signature, Day as_o
   return pre != kNever && pre <= as_of ? pre : kNever;
 }
 
-void user_metrics(const AccountActivity& a, const ActivityProfile& p, ActivityMetrics& m) {
-  const auto [lo, hi] = kind_range(a.records, RecordKind::user);
+void user_metrics(const View& v, ActivityMetrics& m) {
   std::array<int, kHorizonWeeks> weekly{};
   const int weeks = std::min(m.weeks_complete, kHorizonWeeks);
   const std::uint64_t complete = weeks >= 64 ? ~0ull : (1ull << weeks) - 1;
-  for (auto it = lo; it != hi; ++it) {
-    if (it->a == kNever || it->a > m.as_of) continue;
+  v.each_user([&](Day first, Day last, std::uint64_t week_bits) {
+    if (first > m.as_of) return;
     ++m.active_users;
-    if (it->a > m.as_of - 14) ++m.new_users_14d;
-    m.last_new_user = max_day(m.last_new_user, it->a);
-    for (std::uint64_t w = it->bits & complete; w; w &= w - 1) ++weekly[static_cast<std::size_t>(std::countr_zero(w))];
+    if (first > m.as_of - 14) ++m.new_users_14d;
+    m.last_new_user = max_day(m.last_new_user, first);
+    for (std::uint64_t w = week_bits & complete; w; w &= w - 1) ++weekly[static_cast<std::size_t>(std::countr_zero(w))];
     bool recent = false;
-    if (it->b <= m.as_of) {
-      recent = it->b > m.as_of - 7;
-      if (!recent) m.dropped_last.push_back(it->b);
+    if (last <= m.as_of) {
+      recent = last > m.as_of - 7;
+      if (!recent) m.dropped_last.push_back(last);
     } else {
       const int rel = m.day, from = std::max(0, rel - 6);
-      for (int k = from / 7; k <= rel / 7 && k < kHorizonWeeks; ++k) recent = recent || ((it->bits >> k) & 1u);
+      for (int k = from / 7; k <= rel / 7 && k < kHorizonWeeks; ++k) recent = recent || ((week_bits >> k) & 1u);
     }
     m.active_7d += recent;
-  }
+  });
   std::sort(m.dropped_last.begin(), m.dropped_last.end());
-  m.planned_users = static_cast<int>(p.planned_users.size());
-  for (std::size_t i = 0; i < p.planned_users.size(); ++i) {
-    const Record* r = a.find(record_key(RecordKind::user, p.planned_users[i]));
-    if (!r || r->a == kNever || r->a > m.as_of) m.planned_never.push_back(static_cast<std::uint32_t>(i));
+  const ActivityProfile& p = v.p;
+  m.planned_users = static_cast<int>(p.planned_slot.size());
+  for (std::size_t i = 0; i < p.planned_slot.size(); ++i) {
+    const Day first = v.planned_first(i);
+    if (first == kNever || first > m.as_of) m.planned_never.push_back(static_cast<std::uint32_t>(i));
   }
   if (m.planned_users > 0)
     m.planned_activation = static_cast<double>(m.planned_users - static_cast<int>(m.planned_never.size())) / m.planned_users;
@@ -90,39 +541,43 @@ void user_metrics(const AccountActivity& a, const ActivityProfile& p, ActivityMe
   }
 }
 
-void feature_metrics(const AccountActivity& a, const ActivityProfile& p, ActivityMetrics& m) {
-  const auto [lo, hi] = kind_range(a.records, RecordKind::feature);
-  for (auto it = lo; it != hi; ++it)
-    if (it->a != kNever && it->a <= m.as_of) ++m.features_used;
-  for (const std::uint64_t f : p.core_features) {
-    const Record* r = a.find(record_key(RecordKind::feature, f));
-    if (r && r->a != kNever && r->a <= m.as_of) ++m.core_features_used;
+void feature_metrics(const View& v, ActivityMetrics& m) {
+  const std::size_t n = v.h.features;
+  const std::byte* base = n ? ActivityBlock::at(v.a, s_feature) : nullptr;
+  for (std::size_t k = 0; k < n; ++k) {
+    const Day first = v.day(load<std::int16_t>(base + 10 * k + 8));
+    if (first != kNever && first <= m.as_of) ++m.features_used;
   }
-  if (!p.core_features.empty())
-    m.feature_breadth = static_cast<double>(m.core_features_used) / static_cast<double>(p.core_features.size());
+  for (const std::uint64_t f : v.p.core_features) {
+    const std::size_t k = ActivityBlock::lower(base, n, 10, f);
+    if (k == n || load<std::uint64_t>(base + 10 * k) != f) continue;
+    const Day first = v.day(load<std::int16_t>(base + 10 * k + 8));
+    if (first != kNever && first <= m.as_of) ++m.core_features_used;
+  }
+  if (!v.p.core_features.empty())
+    m.feature_breadth = static_cast<double>(m.core_features_used) / static_cast<double>(v.p.core_features.size());
 }
 
-void reply_metrics(const AccountActivity& a, const ActivityProfile& p, ActivityMetrics& m) {
+void reply_metrics(const View& v, ActivityMetrics& m) {
   const std::uint32_t end = static_cast<std::uint32_t>(std::max<std::int64_t>(0, (std::int64_t{m.as_of} + 1) * 86400));
   std::vector<Sample> seen;
-  for (const Sample& s : a.first_replies.view())
+  for (const Sample& s : v.samples(s_reply, v.h.replies))
     if (s.ts < end) seen.push_back(s);
-  for (const Sample& s : a.last_replies.view())
-    if (s.ts < end && std::find(seen.begin(), seen.end(), s) == seen.end()) seen.push_back(s);
-  std::sort(seen.begin(), seen.end());
   m.replies = static_cast<int>(seen.size());
 
   // Outreach not answered since the last reply: its age is a latency already
   // being paid, and it is what rises first when a sponsor goes quiet.
+  const Day signature = v.p.signature;
   const Day last_reply = seen.empty() ? kNever : day_of(seen.back().ts);
+  const Day last_outreach = v.day(v.h.last_outreach);
   Day pending = kNever;
-  const int rel = m.as_of - p.signature;
-  const int from = last_reply == kNever ? 0 : last_reply - p.signature + 1;
+  const int rel = m.as_of - signature;
+  const int from = last_reply == kNever ? 0 : last_reply - signature + 1;
   if (rel >= 0 && from <= rel && from < kHorizonDays) {
-    const int d = a.outreach.first_at_or_after(from);
-    if (d >= 0 && d <= rel) pending = p.signature + d;
-  } else if (a.last_outreach != kNever && a.last_outreach <= m.as_of && a.last_outreach > last_reply) {
-    pending = a.last_outreach;
+    const int d = v.bits(2).first_at_or_after(from);
+    if (d >= 0 && d <= rel) pending = signature + d;
+  } else if (last_outreach != kNever && last_outreach <= m.as_of && last_outreach > last_reply) {
+    pending = last_outreach;
   }
   m.last_reply = last_reply;
   m.pending_since = pending;
@@ -141,8 +596,8 @@ void reply_metrics(const AccountActivity& a, const ActivityProfile& p, ActivityM
   if (!std::isnan(m.pending_hours) && m.pending_hours > m.latency_recent) m.latency_recent = m.pending_hours;
 }
 
-void meeting_metrics(const AccountActivity& a, ActivityMetrics& m) {
-  for (const Sample& s : a.meeting_changes.view()) {  // ascending
+void meeting_metrics(const View& v, ActivityMetrics& m) {
+  for (const Sample& s : v.samples(s_meeting, v.h.meetings)) {  // ascending
     const Day d = day_of(s.ts);
     if (d > m.as_of) continue;
     m.meeting_changes.push_back(d);
@@ -151,151 +606,73 @@ void meeting_metrics(const AccountActivity& a, ActivityMetrics& m) {
   }
 }
 
-void ticket_metrics(const AccountActivity& a, const ActivityProfile& p, ActivityMetrics& m) {
-  const auto [lo, hi] = kind_range(a.records, RecordKind::ticket);
+void ticket_metrics(const View& v, ActivityMetrics& m) {
+  const std::size_t n = v.h.tickets;
+  const std::byte* base = n ? ActivityBlock::at(v.a, s_ticket) : nullptr;
   int before = 0;
-  for (auto it = lo; it != hi; ++it) {
-    if (it->a == kNever || it->a > m.as_of) continue;
-    if (it->b == kNever || it->b > m.as_of) {
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::byte* t = base + 13 * k;
+    const Day opened = v.day(load<std::int16_t>(t + 8)), closed = v.day(load<std::int16_t>(t + 10));
+    if (opened == kNever || opened > m.as_of) continue;
+    if (closed == kNever || closed > m.as_of) {
       ++m.open_tickets;
-      const std::uint64_t sev = it->bits >= 1 && it->bits <= 4 ? it->bits : 4;
-      ++m.open_by_severity[sev - 1];
+      const unsigned sev = load<std::uint8_t>(t + 12);
+      ++m.open_by_severity[sev >= 1 && sev <= 4 ? sev - 1 : 3];
     }
-    if (it->a > m.as_of - 7) {
+    if (opened > m.as_of - 7) {
       ++m.tickets_7d;
-      m.recent_tickets.push_back(it->a);
-    } else if (it->a >= p.signature) {
+      m.recent_tickets.push_back(opened);
+    } else if (opened >= v.p.signature) {
       ++before;
     }
   }
   std::sort(m.recent_tickets.begin(), m.recent_tickets.end());
-  const int days_before = m.as_of - 7 - p.signature + 1;
+  const int days_before = m.as_of - 7 - v.p.signature + 1;
   if (days_before >= 7) m.ticket_baseline_weekly = before * 7.0 / days_before;
 }
 
 }  // namespace
 
-Record* AccountActivity::find(std::uint64_t key) noexcept {
-  const auto it = std::lower_bound(records.begin(), records.end(), key,
-                                   [](const Record& r, std::uint64_t k) { return r.key < k; });
-  return it != records.end() && it->key == key ? &*it : nullptr;
-}
-const Record* AccountActivity::find(std::uint64_t key) const noexcept {
-  return const_cast<AccountActivity*>(this)->find(key);
-}
-Record& AccountActivity::upsert(std::uint64_t key) {
-  const auto it = std::lower_bound(records.begin(), records.end(), key,
-                                   [](const Record& r, std::uint64_t k) { return r.key < k; });
-  if (it != records.end() && it->key == key) return *it;
-  Record r;
-  r.key = key;
-  return *records.insert(it, r);
-}
-
-void apply_event(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
-                 std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node) {
-  const Day day = day_of(ts);
-  const int rel = day - p.signature;
-  auto touched = [&] {
-    a.touch.set(rel);
-    a.last_touch = max_day(a.last_touch, day);
-    if (rel < 0) a.pre_touch = max_day(a.pre_touch, day);
-  };
-  auto used = [&] {
-    a.usage.set(rel);
-    a.last_usage = max_day(a.last_usage, day);
-    touched();
-    Record& u = a.upsert(record_key(RecordKind::user, actor));
-    u.a = min_day(u.a, day);
-    u.b = max_day(u.b, day);
-    if (rel >= 0 && rel / 7 < kHorizonWeeks) u.bits |= 1ull << (rel / 7);
-  };
-  // Same id, same event; without an id, the content is the identity.
-  auto identity = [&](std::uint64_t content) { return low32(mix64(id != 0 ? id : content)); };
-  switch (type) {
-    case EventType::login:
-      used();
-      break;
-    case EventType::feature_use: {
-      used();
-      Record& f = a.upsert(record_key(RecordKind::feature, item));
-      f.a = min_day(f.a, day);
-      break;
-    }
-    case EventType::email_from_customer:
-      touched();
-      break;
-    case EventType::email_to_customer:
-      a.outreach.set(rel);
-      a.last_outreach = max_day(a.last_outreach, day);
-      break;
-    case EventType::customer_reply: {
-      touched();
-      const bool sponsor = p.sponsors.empty() ||
-                           std::find(p.sponsors.begin(), p.sponsors.end(), actor) != p.sponsors.end();
-      if (!sponsor) break;
-      const Sample s{static_cast<std::uint32_t>(ts), identity(actor ^ mix64(static_cast<std::uint64_t>(ts))),
-                     static_cast<float>(value)};
-      a.first_replies.insert(s);
-      a.last_replies.insert(s);
-      break;
-    }
-    case EventType::meeting_held:
-      touched();
-      a.last_meeting = max_day(a.last_meeting, day);
-      break;
-    case EventType::meeting_postponed:
-    case EventType::meeting_cancelled: {
-      const bool cancelled = type == EventType::meeting_cancelled;
-      const std::uint64_t content = item ^ mix64(static_cast<std::uint64_t>(ts) * 2 + cancelled);
-      a.meeting_changes.insert({static_cast<std::uint32_t>(ts), identity(content), cancelled ? 1.0f : 0.0f});
-      break;
-    }
-    case EventType::ticket_opened: {
-      Record& t = a.upsert(record_key(RecordKind::ticket, item));
-      t.a = min_day(t.a, day);
-      const auto sev = static_cast<std::uint64_t>(value);
-      if (t.bits == 0 || sev < t.bits) t.bits = sev;
-      break;
-    }
-    case EventType::ticket_closed: {
-      Record& t = a.upsert(record_key(RecordKind::ticket, item));
-      t.b = min_day(t.b, day);
-      break;
-    }
-    case EventType::milestone_completed: {
-      Record& r = a.upsert(record_key(RecordKind::done, node));
-      r.a = min_day(r.a, day);
-      break;
-    }
-    case EventType::milestone_redated: {
-      const Day to = day_of(static_cast<std::int64_t>(value));
-      const std::uint64_t pair = mix64(static_cast<std::uint64_t>(static_cast<std::uint32_t>(day)) << 32 |
-                                       static_cast<std::uint32_t>(to));
-      Record& r = a.upsert(record_key(RecordKind::redate, std::uint64_t{node} << 40 | (pair & ((1ull << 40) - 1))));
-      r.a = day;
-      r.b = to;
-      break;
-    }
-  }
-}
-
 ActivityMetrics compute_metrics(const AccountActivity& a, const ActivityProfile& p, Day as_of) {
+  const View v{a, p};
   ActivityMetrics m;
   m.as_of = as_of;
   m.day = as_of - p.signature;
   m.weeks_complete = m.day >= 0 ? (m.day + 1) / 7 : 0;
-  user_metrics(a, p, m);
-  feature_metrics(a, p, m);
+  user_metrics(v, m);
+  feature_metrics(v, m);
   if (m.weeks_complete > 0 && 7 * m.weeks_complete <= kHorizonDays)
-    m.active_days_per_week = a.usage.count(7 * (m.weeks_complete - 1), 7 * m.weeks_complete);
-  m.last_activity = last_in(a.touch, a.last_touch, a.pre_touch, p.signature, as_of);
+    m.active_days_per_week = v.bits(0).count(7 * (m.weeks_complete - 1), 7 * m.weeks_complete);
+  m.last_activity = last_in(v.bits(1), v.day(v.h.last_touch), v.day(v.h.pre_touch), p.signature, as_of);
   if (m.last_activity != kNever) m.days_since_activity = as_of - m.last_activity;
-  m.last_outreach = last_in(a.outreach, a.last_outreach, kNever, p.signature, as_of);
-  reply_metrics(a, p, m);
-  meeting_metrics(a, m);
-  ticket_metrics(a, p, m);
+  m.last_outreach = last_in(v.bits(2), v.day(v.h.last_outreach), kNever, p.signature, as_of);
+  reply_metrics(v, m);
+  meeting_metrics(v, m);
+  ticket_metrics(v, m);
   return m;
+}
+
+std::vector<PlanEvent> plan_events(const AccountActivity& a, const ActivityProfile& p) {
+  const View v{a, p};
+  std::vector<PlanEvent> out;
+  const std::byte* d = v.h.done ? ActivityBlock::at(a, s_done) : nullptr;
+  for (std::size_t k = 0; k < v.h.done; ++k, d += 6)
+    out.push_back({load<std::uint32_t>(d), false, v.day(load<std::int16_t>(d + 4)), 0});
+  const std::byte* r = v.h.redates ? ActivityBlock::at(a, s_redate) : nullptr;
+  for (std::size_t k = 0; k < v.h.redates; ++k, r += 8)
+    out.push_back({load<std::uint32_t>(r), true, v.day(load<std::int16_t>(r + 4)), v.day(load<std::int16_t>(r + 6))});
+  return out;
+}
+
+std::vector<Day> first_logins(const AccountActivity& a, const ActivityProfile& p) {
+  std::vector<Day> out;
+  View{a, p}.each_user([&](Day first, Day, std::uint64_t) { out.push_back(first); });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Day planned_first_login(const AccountActivity& a, const ActivityProfile& p, std::size_t planned_index) {
+  return View{a, p}.planned_first(planned_index);
 }
 
 }  // namespace firstvalue

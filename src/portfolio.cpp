@@ -52,6 +52,9 @@ TemplateIndex index_template(const Template& t) {
       x.node_ids.push_back(m.id);
       for (const Task& k : m.tasks) x.node_ids.push_back(k.id);
     }
+  // Ingestion packs a node index in 24 bits.
+  if (x.node_ids.size() >= (std::size_t{1} << 24))
+    throw_invalid("templates." + t.id, "has " + std::to_string(x.node_ids.size()) + " milestones and tasks; at most 16,777,215");
   for (std::size_t n = 0; n < x.node_ids.size(); ++n) x.node_of.emplace(x.node_ids[n], static_cast<std::uint32_t>(n));
   for (const std::string& f : t.core_features) x.core_features.push_back(hash64(f));
   for (const std::string& v : t.variables())
@@ -61,8 +64,19 @@ TemplateIndex index_template(const Template& t) {
 
 struct Profile {
   std::uint32_t template_index = 0;
-  std::vector<std::uint64_t> planned_users;
-  std::vector<std::uint64_t> sponsors;
+  std::uint32_t planned = 0;          // distinct planned users
+  std::vector<std::uint64_t> ids;     // the planned users' identities, sorted (the state's slots), then the sponsors'
+  std::vector<std::uint32_t> planned_slot;  // per planned user, in the account's order
+};
+
+// What applying an event reads of its account, packed so that ingestion
+// touches one cache line per account besides the state and the user ids. `ids` points into the
+// account's Profile, whose vector keeps its buffer when the Profile moves.
+struct alignas(32) Hot {
+  AccountActivity activity;
+  const std::uint64_t* ids = nullptr;
+  Day signature = 0;
+  std::uint32_t planned = 0, sponsors = 0, template_index = 0;
 };
 
 double ratio(int num, int den) { return den > 0 ? static_cast<double>(num) / den : kNaN; }
@@ -86,7 +100,7 @@ struct Portfolio::Impl {
   std::vector<std::size_t> factor_metric;  // health factor → metric
   std::vector<Account> accounts;
   std::vector<Profile> profiles;
-  std::vector<AccountActivity> activity;
+  std::vector<Hot> hot;  // and the activity state, by account
   KeyIndex index;
 
   explicit Impl(PortfolioConfig c)
@@ -107,8 +121,9 @@ struct Portfolio::Impl {
 
   ActivityProfile profile(std::size_t i) const {
     const Profile& p = profiles[i];
-    return {accounts[i].signature, accounts[i].provisioned_seats, p.planned_users,
-            templates[p.template_index].core_features, p.sponsors};
+    const std::span<const std::uint64_t> ids = p.ids;
+    return {accounts[i].signature, accounts[i].provisioned_seats, ids.first(p.planned), p.planned_slot,
+            templates[p.template_index].core_features, ids.subspan(p.planned)};
   }
 
   // The account's plan as the scheduler should see it on `as_of`: declared
@@ -118,15 +133,12 @@ struct Portfolio::Impl {
     const Account& a = accounts[i];
     const TemplateIndex& t = templates[profiles[i].template_index];
     w = a.plan;
-    for (const Record& r : activity[i].records) {
-      const RecordKind kind = record_kind(r.key);
-      if (kind == RecordKind::done && r.a <= as_of) {
-        Progress& p = w.progress[t.node_ids[r.key & 0xffffffffu]];
-        p.done = p.done ? std::min(*p.done, r.a) : r.a;
-      } else if (kind == RecordKind::redate && r.a <= as_of) {
-        const std::size_t node = (r.key >> 40) & 0xfffffu;
-        w.progress[t.node_ids[node]].redates.push_back({r.a, r.b});
-      }
+    const ActivityProfile prof = profile(i);
+    for (const PlanEvent& e : plan_events(hot[i].activity, prof)) {
+      if (e.on > as_of) continue;
+      Progress& p = w.progress[t.node_ids[e.node]];
+      if (!e.redate) p.done = p.done ? std::min(*p.done, e.on) : e.on;
+      else p.redates.push_back({e.on, e.to});
     }
     for (auto& [id, p] : w.progress)
       std::stable_sort(p.redates.begin(), p.redates.end(), [](const Redate& x, const Redate& y) { return x.on < y.on; });
@@ -137,25 +149,23 @@ struct Portfolio::Impl {
     if (users) {
       // The user counts change only on first logins, so the days they reached
       // each value are exact.
-      std::vector<Day> firsts;
-      for (const Record& r : activity[i].records)
-        if (record_kind(r.key) == RecordKind::user && r.a != kNever && r.a <= as_of) firsts.push_back(r.a);
-      std::sort(firsts.begin(), firsts.end());
-      const Profile& prof = profiles[i];
-      std::vector<std::uint64_t> planned_seen;
+      std::vector<Day> firsts = first_logins(hot[i].activity, prof);
+      firsts.erase(std::upper_bound(firsts.begin(), firsts.end(), as_of), firsts.end());
+      std::vector<Day> planned_firsts;
+      for (std::size_t u = 0; u < prof.planned_slot.size(); ++u) {
+        const Day d = planned_first_login(hot[i].activity, prof, u);
+        if (d != kNever) planned_firsts.push_back(d);
+      }
+      std::sort(planned_firsts.begin(), planned_firsts.end());
       for (std::size_t k = 0; k < firsts.size(); ++k) {
         if (k + 1 < firsts.size() && firsts[k + 1] == firsts[k]) continue;
         MetricSnapshot s{firsts[k], {}};
         const int n = static_cast<int>(k + 1);
         s.values["active_users"] = static_cast<double>(n);
         if (a.provisioned_seats > 0) s.values["seat_activation"] = static_cast<double>(n) / a.provisioned_seats;
-        if (!prof.planned_users.empty()) {
-          int planned = 0;
-          for (const std::uint64_t u : prof.planned_users) {
-            const Record* r = activity[i].find(record_key(RecordKind::user, u));
-            planned += r && r->a != kNever && r->a <= firsts[k];
-          }
-          s.values["planned_activation"] = static_cast<double>(planned) / static_cast<double>(prof.planned_users.size());
+        if (!prof.planned_slot.empty()) {
+          const auto planned = std::upper_bound(planned_firsts.begin(), planned_firsts.end(), firsts[k]) - planned_firsts.begin();
+          s.values["planned_activation"] = static_cast<double>(planned) / static_cast<double>(prof.planned_slot.size());
         }
         w.metrics.push_back(std::move(s));
       }
@@ -196,7 +206,7 @@ struct Portfolio::Impl {
   };
 
   void snapshot(std::size_t i, Day as_of, AccountPlan& scratch, Snapshot& s) const {
-    s.metrics = compute_metrics(activity[i], profile(i), as_of);
+    s.metrics = compute_metrics(hot[i].activity, profile(i), as_of);
     working_plan(i, as_of, s.metrics, scratch);
     s.plan = scheduler.evaluate(scratch, as_of);
     plan_values(scratch, s);
@@ -357,12 +367,19 @@ struct Portfolio::Impl {
       }
       for (std::size_t u = 0; u < a.planned_users.size(); ++u) {
         if (a.planned_users[u].empty()) throw_invalid(index_path(path + ".planned_users", u), "must not be empty");
-        prof.planned_users.push_back(hash64(a.planned_users[u]));
+        prof.ids.push_back(hash64(a.planned_users[u]));
       }
+      std::sort(prof.ids.begin(), prof.ids.end());
+      prof.ids.erase(std::unique(prof.ids.begin(), prof.ids.end()), prof.ids.end());
+      prof.planned = static_cast<std::uint32_t>(prof.ids.size());
+      for (const std::string& u : a.planned_users)
+        prof.planned_slot.push_back(static_cast<std::uint32_t>(
+            std::lower_bound(prof.ids.begin(), prof.ids.end(), hash64(u)) - prof.ids.begin()));
       for (std::size_t c = 0; c < a.contacts.size(); ++c) {
         if (a.contacts[c].key.empty()) throw_invalid(index_path(path + ".contacts", c) + ".key", "must not be empty");
-        if (a.contacts[c].role == ContactRole::sponsor) prof.sponsors.push_back(hash64(a.contacts[c].key));
+        if (a.contacts[c].role == ContactRole::sponsor) prof.ids.push_back(hash64(a.contacts[c].key));
       }
+      prof.ids.shrink_to_fit();
       p.profiles.push_back(std::move(prof));
     }
     p.accounts = std::move(list);
@@ -376,6 +393,7 @@ namespace {
 
 struct Resolved {
   std::vector<std::int32_t> account;  // per account dictionary entry: portfolio index or -1
+  std::vector<Day> signature;         // per account dictionary entry: the account's signature
   std::vector<std::int8_t> type;      // per type dictionary entry: EventType or -1
   std::vector<std::uint64_t> actor, item;
 };
@@ -423,6 +441,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   for (const std::string_view k : b.account.values) {
     const auto it = im.index.find(k);
     res.account.push_back(it == im.index.end() ? -1 : static_cast<std::int32_t>(it->second));
+    res.signature.push_back(it == im.index.end() ? 0 : im.accounts[it->second].signature);
   }
   for (const std::string_view t : b.type.values) {
     const auto e = parse_event_type(t);
@@ -471,6 +490,12 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
       reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is not between 1970 and 2100 (seconds expected)");
       continue;
     }
+    const Day signature = res.signature[static_cast<std::size_t>(b.account.codes[r])];
+    if (std::abs(day_of(ts) - signature) > kMaxDaysFromSignature) {
+      reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is more than " +
+                                                 std::to_string(kMaxDaysFromSignature) + " days from the account's signature");
+      continue;
+    }
     const auto type = static_cast<EventType>(t);
     if (needs_actor(type) && code(b.actor, r) < 0) { reject(r, RejectReason::missing_actor, std::string(to_string(type)) + " needs the user in actor"); continue; }
     if (needs_item(type) && code(b.item, r) < 0) { reject(r, RejectReason::missing_item, std::string(to_string(type)) + " needs its id in item"); continue; }
@@ -483,8 +508,11 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
       reject(r, RejectReason::bad_value, "ticket_opened severity must be 1, 2, 3 or 4");
       continue;
     }
-    if (type == EventType::milestone_redated && !(v >= kFirstEventSecond && v < kEndEventSecond)) {
-      reject(r, RejectReason::bad_value, "milestone_redated needs the new due date in value, in seconds since 1970");
+    if (type == EventType::milestone_redated &&
+        !(v >= kFirstEventSecond && v < kEndEventSecond &&
+          std::abs(day_of(static_cast<std::int64_t>(v)) - signature) <= kMaxDaysFromSignature)) {
+      reject(r, RejectReason::bad_value, "milestone_redated needs the new due date in value, in seconds since 1970, "
+                                         "within " + std::to_string(kMaxDaysFromSignature) + " days of the signature");
       continue;
     }
     if ((type == EventType::milestone_completed || type == EventType::milestone_redated) && node_of(r, acct) < 0) {
@@ -500,27 +528,39 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
                     std::to_string(options.max_rejected) + "); nothing was ingested. First: " +
                     (report.messages.empty() ? std::string() : report.messages.front()));
 
-  // Pass 2: apply, one chunk of rows at a time. Each chunk's rows are first
-  // grouped by account (a stable counting sort), so an account's state is
-  // updated by consecutive events while it is in cache, and each thread owns
-  // a range of accounts, so no lock is needed. Between chunks, every row
-  // before the chunk is applied for every account: the point where progress
-  // is reported and a cancellation stops.
+  // Pass 2: apply, one chunk of rows at a time. Each thread owns a range of
+  // accounts, so no lock is needed. It first gathers its rows of the chunk,
+  // grouped by account (a counting sort, stable so each account sees its
+  // events in batch order), into packed records: the columns are read in row
+  // order, and the identities resolved there, where the dictionary lookups
+  // can be prefetched. Then it applies them account after account, so an
+  // account's state is loaded once per chunk however many events it has,
+  // and the next accounts' states are prefetched meanwhile. Between chunks,
+  // every row before the chunk is applied for every account: the point where
+  // progress is reported and a cancellation stops.
+  struct Packed {
+    std::uint64_t actor, item, id;
+    double value;
+    std::uint32_t ts;         // seconds since 1970, which validation kept below 2^32
+    std::uint32_t type_node;  // the type in the top 8 bits; the plan node of a milestone event below
+  };
+  static_assert(sizeof(Packed) == 40);
   constexpr std::size_t kChunk = std::size_t{1} << 20;
+  constexpr std::size_t kAhead = 16;
   constexpr std::uint32_t kSkip = static_cast<std::uint32_t>(-1);
   const std::size_t n_accounts = im.accounts.size();
-  std::vector<std::uint32_t> first(n_accounts + 1), next, order, row_account;
+  std::vector<std::uint32_t> row_account, first(n_accounts + 1), next(n_accounts);
+  std::vector<Packed> packed(std::min(n, kChunk));
   auto rej = report.rejected.begin();
   std::size_t applied_rows = 0;
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     if (c0 > 0 && options.progress && !options.progress(c0, n)) break;
-    const std::size_t c1 = std::min(n, c0 + kChunk);
-    row_account.resize(c1 - c0);
+    const std::size_t c1 = std::min(n, c0 + kChunk), rows = c1 - c0;
+    row_account.assign(rows + kAhead, kSkip);
     std::fill(first.begin(), first.end(), 0u);
     for (std::size_t r = c0; r < c1; ++r) {
       if (rej != report.rejected.end() && rej->row == r) {
         ++rej;
-        row_account[r - c0] = kSkip;
         continue;
       }
       const auto acct = static_cast<std::uint32_t>(account_of(r));
@@ -528,23 +568,49 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
       ++first[acct + 1];
     }
     for (std::size_t i = 1; i <= n_accounts; ++i) first[i] += first[i - 1];
-    order.resize(first[n_accounts]);
-    next.assign(first.begin(), first.end() - 1);
-    for (std::size_t k = 0; k < row_account.size(); ++k)
-      if (row_account[k] != kSkip) order[next[row_account[k]]++] = static_cast<std::uint32_t>(k);
-    detail::parallel_ranges(n_accounts, options.threads, 1024, 1, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t acct = lo; acct < hi; ++acct)
-        for (std::uint32_t k = first[acct]; k < first[acct + 1]; ++k) {
-          const std::size_t r = c0 + order[k];
-          const auto type = static_cast<EventType>(type_of(r));
-          const std::int32_t ac = code(b.actor, r), ic = code(b.item, r);
-          const std::uint64_t actor = ac < 0 ? 0 : res.actor[static_cast<std::size_t>(ac)];
-          const std::uint64_t item = ic < 0 ? 0 : res.item[static_cast<std::size_t>(ic)];
-          const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
-          const auto node = plan_event ? static_cast<std::uint32_t>(node_of(r, static_cast<std::int32_t>(acct))) : 0u;
-          apply_event(im.activity[acct], im.profile(acct), type, b.ts[r], actor, item,
-                      b.value.empty() ? kNaN : b.value[r], b.id.empty() ? 0 : b.id[r], node);
+    std::copy(first.begin(), first.end() - 1, next.begin());
+    detail::parallel_ranges(n_accounts, options.threads, 1024, 64, [&](std::size_t lo, std::size_t hi) {
+      const std::uint32_t own_first = static_cast<std::uint32_t>(lo), own_end = static_cast<std::uint32_t>(hi);
+      auto mine = [&](std::uint32_t acct) { return acct >= own_first && acct < own_end; };  // kSkip never is
+      for (std::size_t k = 0; k < rows; ++k) {
+        if (mine(row_account[k + kAhead]))
+          if (const std::int32_t ac = code(b.actor, c0 + k + kAhead); ac >= 0)
+            __builtin_prefetch(&res.actor[static_cast<std::size_t>(ac)]);
+        const std::uint32_t acct = row_account[k];
+        if (!mine(acct)) continue;
+        const std::size_t r = c0 + k;
+        const auto type = static_cast<EventType>(type_of(r));
+        const std::int32_t ac = code(b.actor, r), ic = code(b.item, r);
+        const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
+        packed[next[acct]++] = {ac < 0 ? 0 : res.actor[static_cast<std::size_t>(ac)],
+                                ic < 0 ? 0 : res.item[static_cast<std::size_t>(ic)],
+                                b.id.empty() ? 0 : b.id[r],
+                                b.value.empty() ? kNaN : b.value[r],
+                                static_cast<std::uint32_t>(b.ts[r]),
+                                static_cast<std::uint32_t>(type) << 24 |
+                                    (plan_event ? static_cast<std::uint32_t>(node_of(r, static_cast<std::int32_t>(acct))) : 0u)};
+      }
+      constexpr std::size_t kAccountsAhead = 4;
+      for (std::size_t acct = lo; acct < hi; ++acct) {
+        if (const std::size_t ahead = acct + kAccountsAhead; ahead < hi && first[ahead] != first[ahead + 1]) {
+          const Hot& h = im.hot[ahead];
+          if (const auto* state = static_cast<const char*>(h.activity.address()))
+            for (int line = 0; line < 4; ++line) __builtin_prefetch(state + 64 * line);
+          const auto* ids = reinterpret_cast<const char*>(h.ids);
+          for (std::size_t id = 0; id < h.planned + h.sponsors && id < 32; id += 8) __builtin_prefetch(ids + 8 * id);
         }
+        if (first[acct] == first[acct + 1]) continue;
+        Hot& h = im.hot[acct];
+        ActivityProfile prof;
+        prof.signature = h.signature;
+        prof.planned_users = {h.ids, h.planned};
+        prof.sponsors = {h.ids + h.planned, h.sponsors};
+        for (std::uint32_t j = first[acct]; j < first[acct + 1]; ++j) {
+          const Packed& e = packed[j];
+          apply_event(h.activity, prof, static_cast<EventType>(e.type_node >> 24), e.ts, e.actor, e.item, e.value, e.id,
+                      e.type_node & 0xffffffu);
+        }
+      }
     });
     applied_rows = c1;
   }
@@ -573,7 +639,7 @@ const Account& Portfolio::account(std::size_t i) const {
 }
 const AccountActivity& Portfolio::activity(std::size_t i) const {
   account(i);
-  return impl_->activity[i];
+  return impl_->hot[i].activity;
 }
 std::optional<std::size_t> Portfolio::find(std::string_view key) const noexcept {
   const auto it = impl_->index.find(key);
@@ -586,14 +652,16 @@ void Portfolio::add_accounts(std::vector<Account> list) {
   const std::size_t base = im.accounts.size();
   im.accounts.reserve(base + p.accounts.size());
   im.profiles.reserve(base + p.accounts.size());
-  im.activity.reserve(base + p.accounts.size());
+  im.hot.reserve(base + p.accounts.size());
   im.index.reserve(base + p.accounts.size());
   // Nothing below throws but allocation, which the reserves above did.
   for (std::size_t i = 0; i < p.accounts.size(); ++i) {
     im.index.emplace(p.accounts[i].key, static_cast<std::uint32_t>(base + i));
     im.accounts.push_back(std::move(p.accounts[i]));
     im.profiles.push_back(std::move(p.profiles[i]));
-    im.activity.emplace_back();
+    const Profile& prof = im.profiles.back();
+    im.hot.push_back({AccountActivity{}, prof.ids.data(), im.accounts.back().signature, prof.planned,
+                      static_cast<std::uint32_t>(prof.ids.size()) - prof.planned, prof.template_index});
   }
 }
 
@@ -635,7 +703,7 @@ PlanReport Portfolio::plan_report(std::size_t index, Day as_of) const {
   check_as_of(as_of);
   account(index);
   AccountPlan scratch;
-  impl_->working_plan(index, as_of, compute_metrics(impl_->activity[index], impl_->profile(index), as_of), scratch);
+  impl_->working_plan(index, as_of, compute_metrics(impl_->hot[index].activity, impl_->profile(index), as_of), scratch);
   return impl_->scheduler.evaluate(scratch, as_of);
 }
 

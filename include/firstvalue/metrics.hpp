@@ -23,6 +23,7 @@
 #include <limits>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "firstvalue/calendar.hpp"
@@ -47,69 +48,6 @@ constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   return x ^ (x >> 31);
 }
 
-// One bit per day for days [0, kHorizonDays) after the signature.
-struct DayBits {
-  std::array<std::uint64_t, kHorizonDays / 64> words{};
-
-  void set(int rel) noexcept {
-    if (rel >= 0 && rel < kHorizonDays) words[static_cast<unsigned>(rel) >> 6] |= 1ull << (rel & 63);
-  }
-  bool test(int rel) const noexcept {
-    return rel >= 0 && rel < kHorizonDays && (words[static_cast<unsigned>(rel) >> 6] >> (rel & 63)) & 1u;
-  }
-  // Set days in [from, to), clamped to the horizon.
-  int count(int from, int to) const noexcept {
-    from = std::max(from, 0);
-    to = std::min(to, kHorizonDays);
-    int n = 0;
-    for (int d = from; d < to;) {
-      const int w = d >> 6, lo = d & 63, hi = std::min(64, lo + (to - d));
-      std::uint64_t m = words[static_cast<unsigned>(w)] >> lo;
-      if (hi - lo < 64) m &= (1ull << (hi - lo)) - 1;
-      n += std::popcount(m);
-      d += hi - lo;
-    }
-    return n;
-  }
-  // The last set day <= rel, or -1.
-  int last_at_or_before(int rel) const noexcept {
-    if (rel < 0) return -1;
-    rel = std::min(rel, kHorizonDays - 1);
-    for (int w = rel >> 6; w >= 0; --w) {
-      std::uint64_t m = words[static_cast<unsigned>(w)];
-      if (w == rel >> 6 && (rel & 63) < 63) m &= (2ull << (rel & 63)) - 1;
-      if (m) return w * 64 + 63 - std::countl_zero(m);
-    }
-    return -1;
-  }
-  // The first set day >= rel, or -1.
-  int first_at_or_after(int rel) const noexcept {
-    rel = std::max(rel, 0);
-    for (int w = rel >> 6; w < kHorizonDays / 64; ++w) {
-      std::uint64_t m = words[static_cast<unsigned>(w)];
-      if (w == rel >> 6) m &= ~0ull << (rel & 63);
-      if (m) return w * 64 + std::countr_zero(m);
-    }
-    return -1;
-  }
-  bool operator==(const DayBits&) const = default;
-};
-
-// Variable-size facts about an account, one sorted vector per account. The
-// kind sits in the key's top bits so one binary search finds any record.
-enum class RecordKind : std::uint64_t { user = 1, feature = 2, ticket = 3, done = 4, redate = 5 };
-struct Record {
-  std::uint64_t key = 0;   // kind << 60 | identity
-  std::uint64_t bits = 0;  // user: active weeks since signature; ticket: severity
-  Day a = kNever;          // user: first login; feature: first use; ticket: opened; done: day; redate: on
-  Day b = kNever;          // user: last login; ticket: closed; redate: to
-  bool operator==(const Record&) const = default;
-};
-constexpr std::uint64_t record_key(RecordKind kind, std::uint64_t identity) noexcept {
-  return static_cast<std::uint64_t>(kind) << 60 | (identity & ((1ull << 60) - 1));
-}
-constexpr RecordKind record_kind(std::uint64_t key) noexcept { return static_cast<RecordKind>(key >> 60); }
-
 // A customer reply or a meeting change, kept in bounded "k earliest" or
 // "k latest" sets ordered by (ts, identity).
 struct Sample {
@@ -122,47 +60,37 @@ struct Sample {
   }
 };
 
-// The k smallest (Latest = false) or k largest (Latest = true) distinct
-// samples ever inserted; inserting the same sample twice is a no-op.
-template <std::size_t K, bool Latest>
-struct TopSamples {
-  std::array<Sample, K> items{};  // sorted ascending, first `size` used
-  std::uint8_t size = 0;
+// Days are kept relative to the signature in 16 bits, so events further than
+// this from an account's signature are refused at ingestion (a unit mistake or
+// a corrupt row: 32,000 days is 87 years).
+inline constexpr int kMaxDaysFromSignature = 32000;
 
-  void insert(const Sample& s) noexcept {
-    for (std::size_t i = 0; i < size; ++i)
-      if (items[i].ts == s.ts && items[i].key == s.key) return;
-    if (size < K) {
-      items[size++] = s;
-      std::sort(items.begin(), items.begin() + size);
-      return;
-    }
-    if (Latest ? !(items[0] < s) : !(s < items[K - 1])) return;
-    if (Latest) items[0] = s; else items[K - 1] = s;
-    std::sort(items.begin(), items.end());
+// Everything ingestion keeps about one account, in one heap block sized to
+// the account's history: a young account with twenty users costs about 200
+// bytes, so a million accounts stay in memory and in fewer cache lines. The
+// layout is private to metrics.cpp; users, features, tickets and plan events
+// are kept sorted by identity, so equal histories give equal bytes whatever
+// the order they arrived in.
+class AccountActivity {
+ public:
+  AccountActivity() noexcept = default;
+  AccountActivity(const AccountActivity& other);
+  AccountActivity(AccountActivity&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  AccountActivity& operator=(AccountActivity other) noexcept {
+    std::swap(block_, other.block_);
+    return *this;
   }
-  std::span<const Sample> view() const noexcept { return {items.data(), size}; }
-  bool operator==(const TopSamples&) const = default;
-};
+  ~AccountActivity();
 
-// Everything ingestion keeps about one account.
-struct AccountActivity {
-  DayBits usage;     // days with a login or feature use
-  DayBits touch;     // days with any customer activity: usage, email, reply, meeting held
-  DayBits outreach;  // days we wrote to the customer
-  Day pre_touch = kNever;   // the last customer activity before the signature
-  Day last_touch = kNever;  // over all time, for days beyond the horizon
-  Day last_usage = kNever, last_outreach = kNever, last_meeting = kNever;
-  TopSamples<3, false> first_replies;  // the sponsor's baseline
-  TopSamples<3, true> last_replies;    // the sponsor's recent replies
-  TopSamples<4, true> meeting_changes; // postponed or cancelled
-  std::vector<Record> records;         // sorted by key
+  bool empty() const noexcept { return block_ == nullptr; }
+  std::size_t bytes() const noexcept;  // the size of the block, 0 when empty
+  // Where the state starts, for callers that prefetch it.
+  const void* address() const noexcept { return block_; }
+  bool operator==(const AccountActivity& other) const noexcept;
 
-  Record* find(std::uint64_t key) noexcept;
-  const Record* find(std::uint64_t key) const noexcept;
-  // The record with this key, inserted (with `a`/`b` = kNever) if new.
-  Record& upsert(std::uint64_t key);
-  bool operator==(const AccountActivity&) const = default;
+ private:
+  std::byte* block_ = nullptr;
+  friend struct ActivityBlock;
 };
 
 // Seconds to days since 1970, rounding down.
@@ -176,7 +104,10 @@ constexpr Day max_day(Day x, Day y) noexcept { return std::max(x, y); }  // kNev
 struct ActivityProfile {
   Day signature = 0;
   int provisioned_seats = 0;
-  std::span<const std::uint64_t> planned_users;  // user identities (hash64 of the key)
+  // The planned users' identities (hash64 of the key), distinct and sorted:
+  // each has a slot in the state whether or not it logged in.
+  std::span<const std::uint64_t> planned_users;
+  std::span<const std::uint32_t> planned_slot;   // per planned user, in the account's order: its slot
   std::span<const std::uint64_t> core_features;  // feature identities of the template's core features
   std::span<const std::uint64_t> sponsors;       // contacts whose replies measure sponsor latency; empty = all
 };
@@ -238,5 +169,21 @@ struct ActivityMetrics {
 };
 
 ActivityMetrics compute_metrics(const AccountActivity& a, const ActivityProfile& p, Day as_of);
+
+// Milestone events ingested for the plan, by node index: completions (`to`
+// unused) and re-dates from `on` to `to`, ordered by node, then day.
+struct PlanEvent {
+  std::uint32_t node = 0;
+  bool redate = false;
+  Day on = 0;
+  Day to = 0;
+  bool operator==(const PlanEvent&) const = default;
+};
+std::vector<PlanEvent> plan_events(const AccountActivity& a, const ActivityProfile& p);
+
+// First-login days of every user, ascending (one per user, any day).
+std::vector<Day> first_logins(const AccountActivity& a, const ActivityProfile& p);
+// The first login of the planned user at this index of the account's list, or kNever.
+Day planned_first_login(const AccountActivity& a, const ActivityProfile& p, std::size_t planned_index);
 
 }  // namespace firstvalue

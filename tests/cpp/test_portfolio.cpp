@@ -222,6 +222,84 @@ TEST(Ingest, ProgressCallbackCancelsAndResubmittingCompletes) {
   for (std::size_t i = 0; i < p.size(); ++i) ASSERT_EQ(p.activity(i), cold.activity(i)) << i;
 }
 
+TEST(Ingest, EventsFarFromTheSignatureAreRejectedNotClamped) {
+  // The state keeps days relative to the signature in 16 bits: an event more
+  // than 32,000 days away is refused with a reason, never moved.
+  fv::Account a = account("late");
+  a.signature = *fv::parse_date("2099-06-01");
+  fv::Portfolio p = portfolio({a});
+  const fv::Day y1970 = *fv::parse_date("1970-01-05"), y2020 = *fv::parse_date("2020-01-01");
+  fv::EventTable t;
+  t.add(at(y1970), "late", "login", "u1");                                    // 0: 47,267 days before
+  t.add(at(y2020), "late", "login", "u2");                                    // 1: 29,007 days before, kept
+  t.add(at(y2020), "late", "milestone_redated", {}, "kickoff", double(at(y1970)));  // 2: the new date is too far
+  const fv::IngestReport r = p.ingest(t.batch());
+  ASSERT_EQ(r.rejected.size(), 2u);
+  EXPECT_EQ(r.rejected[0].reason, fv::RejectReason::bad_timestamp);
+  EXPECT_EQ(r.rejected[1].reason, fv::RejectReason::bad_value);
+  EXPECT_NE(r.messages[0].find("more than 32000 days from the account's signature"), std::string::npos) << r.messages[0];
+  const fv::ActivityMetrics m = p.evaluate_account(0, a.signature + 1).metrics;
+  EXPECT_EQ(m.active_users, 1);
+  EXPECT_EQ(m.last_activity, y2020);
+  EXPECT_EQ(m.days_since_activity, a.signature + 1 - y2020);
+}
+
+TEST(Metrics, UsersOutsideThePlanAndWeeksPastTheDayHorizon) {
+  // Planned: u1, u2 and u1 again (listed twice); x1 and x2 are not planned.
+  fv::Account a = account("a");
+  a.planned_users = {"u1", "u2", "u1"};
+  fv::Portfolio p = portfolio({a});
+  fv::EventTable t;
+  for (const int d : {0, 8, 290}) t.add(at(kSig + d), "a", "login", "u1");  // weeks 0, 1, 41
+  for (const int d : {1, 295}) t.add(at(kSig + d), "a", "login", "x1");     // weeks 0, 42
+  t.add(at(kSig + 9), "a", "login", "x2");                                  // week 1
+  p.ingest(t.batch());
+
+  const fv::ActivityMetrics m = p.evaluate_account(0, kSig + 300).metrics;
+  EXPECT_EQ(m.weeks_complete, 43);  // (300 + 1) / 7
+  std::vector<int> weekly(43, 0);
+  weekly[0] = 2;   // u1, x1
+  weekly[1] = 2;   // u1, x2
+  weekly[41] = 1;  // u1
+  weekly[42] = 1;  // x1
+  EXPECT_EQ(m.weekly_active, weekly);
+  EXPECT_EQ(m.active_users, 3);
+  EXPECT_DOUBLE_EQ(m.seat_activation, 0.75);
+  EXPECT_EQ(m.planned_users, 3);
+  EXPECT_EQ(m.planned_never, (std::vector<std::uint32_t>{1}));
+  EXPECT_DOUBLE_EQ(m.planned_activation, 2.0 / 3.0);
+  EXPECT_EQ(m.wau, 1);
+  EXPECT_EQ(m.wau_peak, 2);
+  EXPECT_EQ(m.active_7d, 1);  // x1 on day 295
+  EXPECT_EQ(m.dropped_last, (std::vector<fv::Day>{kSig + 9, kSig + 290}));
+  EXPECT_EQ(m.days_since_activity, 5);
+
+  // Back on day 20 the later logins are not seen; days 14-20 are week 2, when nobody logged in.
+  const fv::ActivityMetrics then = p.evaluate_account(0, kSig + 20).metrics;
+  EXPECT_EQ(then.weekly_active, (std::vector<int>{2, 2, 0}));
+  EXPECT_EQ(then.active_users, 3);
+  EXPECT_EQ(then.active_7d, 0);
+  EXPECT_EQ(then.days_since_activity, 11);
+  const fv::ActivityMetrics before = p.evaluate_account(0, kSig - 1).metrics;
+  EXPECT_EQ(before.active_users, 0);
+  EXPECT_EQ(before.planned_never, (std::vector<std::uint32_t>{0, 1, 2}));
+}
+
+TEST(Metrics, YoungAccountsStateFitsTheMemoryBudget) {
+  // The budget is 256 bytes per account above the inputs; accounts
+  // two weeks into onboarding (about 100 events, 17 users) must stay under it
+  // with room for the allocator's header and the pointer.
+  fv::GeneratorOptions o;
+  o.accounts = 400;
+  o.max_age_days = 14;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::Portfolio p = fv::make_portfolio(g, {});
+  p.ingest(g.events.batch());
+  double bytes = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) bytes += static_cast<double>(p.activity(i).bytes());
+  EXPECT_LT(bytes / static_cast<double>(p.size()), 240.0);
+}
+
 TEST(Metrics, HandWorkedAccount) {
   // Two of four planned users log in; u1 every weekday, u2 once on day 3.
   fv::Portfolio p = portfolio({account("a")});
