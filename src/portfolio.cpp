@@ -447,8 +447,15 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     const auto e = parse_event_type(t);
     res.type.push_back(e ? static_cast<std::int8_t>(*e) : std::int8_t{-1});
   }
-  for (const std::string_view a : b.actor.values) res.actor.push_back(a.empty() ? 0 : hash64(a));
-  for (const std::string_view x : b.item.values) res.item.push_back(x.empty() ? 0 : hash64(x));
+  // A pandas categorical of a million accounts' users holds tens of millions of strings.
+  auto hash_all = [&](std::span<const std::string_view> values, std::vector<std::uint64_t>& out) {
+    out.resize(values.size());
+    detail::parallel_ranges(values.size(), options.threads, 1 << 16, 1, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) out[i] = values[i].empty() ? 0 : hash64(values[i]);
+    });
+  };
+  hash_all(b.actor.values, res.actor);
+  hash_all(b.item.values, res.item);
 
   auto account_of = [&](std::size_t r) -> std::int32_t {
     const std::int32_t c = b.account.codes[r];
@@ -459,67 +466,100 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     return c < 0 ? -1 : res.type[static_cast<std::size_t>(c)];
   };
   auto code = [](const Dictionary& d, std::size_t r) { return d.codes.empty() ? -1 : d.codes[r]; };
+  // Plan nodes by template and item, resolved once per dictionary entry (when
+  // the batch names a milestone event type at all) rather than once per row.
+  std::vector<std::vector<std::int32_t>> nodes(im.templates.size());
+  const bool plan_types = std::any_of(res.type.begin(), res.type.end(), [](std::int8_t t) {
+    return t == static_cast<std::int8_t>(EventType::milestone_completed) ||
+           t == static_cast<std::int8_t>(EventType::milestone_redated);
+  });
+  if (plan_types)
+    for (std::size_t ti = 0; ti < im.templates.size(); ++ti) {
+      nodes[ti].resize(b.item.values.size());
+      detail::parallel_ranges(b.item.values.size(), options.threads, 1 << 14, 1, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t c = lo; c < hi; ++c) {
+          const auto it = im.templates[ti].node_of.find(b.item.values[c]);
+          nodes[ti][c] = it == im.templates[ti].node_of.end() ? -1 : static_cast<std::int32_t>(it->second);
+        }
+      });
+    }
   auto node_of = [&](std::size_t r, std::int32_t acct) -> std::int64_t {
     const std::int32_t c = code(b.item, r);
     if (c < 0) return -1;
-    const TemplateIndex& t = im.templates[im.profiles[static_cast<std::size_t>(acct)].template_index];
-    const auto it = t.node_of.find(b.item.values[static_cast<std::size_t>(c)]);
-    return it == t.node_of.end() ? std::int64_t{-1} : std::int64_t{it->second};
+    return nodes[im.hot[static_cast<std::size_t>(acct)].template_index][static_cast<std::size_t>(c)];
   };
 
-  // Pass 1: judge every row; nothing changes yet.
-  IngestReport report;
-  report.rows = n;
-  auto reject = [&](std::size_t r, RejectReason why, std::string detail) {
-    report.rejected.push_back({r, why});
-    ++report.rejected_by_reason[static_cast<std::size_t>(why)];
-    if (report.messages.size() < options.max_messages)
-      report.messages.push_back("row " + std::to_string(r) + ": " + detail);
+  // Pass 1: judge every row; nothing changes yet. Parts of the batch are
+  // judged in parallel and their verdicts joined in row order.
+  struct Verdicts {
+    std::vector<RejectedRow> rejected;
+    std::array<std::size_t, kRejectReasonNames.size()> by_reason{};
+    std::vector<std::string> messages;
   };
   auto quoted = [](const Dictionary& d, std::size_t r) {
     const std::int32_t c = d.codes[r];
     return c < 0 ? std::string("(none)") : "\"" + std::string(d.values[static_cast<std::size_t>(c)]) + "\"";
   };
-  for (std::size_t r = 0; r < n; ++r) {
-    const std::int32_t acct = account_of(r);
-    if (acct < 0) { reject(r, RejectReason::unknown_account, "unknown account " + quoted(b.account, r)); continue; }
-    const int t = type_of(r);
-    if (t < 0) { reject(r, RejectReason::unknown_type, "unknown event type " + quoted(b.type, r)); continue; }
-    const std::int64_t ts = b.ts[r];
-    if (ts < kFirstEventSecond || ts >= kEndEventSecond) {
-      reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is not between 1970 and 2100 (seconds expected)");
-      continue;
+  auto judge = [&](std::size_t begin, std::size_t end, Verdicts& out) {
+    auto reject = [&](std::size_t r, RejectReason why, std::string detail) {
+      out.rejected.push_back({r, why});
+      ++out.by_reason[static_cast<std::size_t>(why)];
+      if (out.messages.size() < options.max_messages) out.messages.push_back("row " + std::to_string(r) + ": " + detail);
+    };
+    for (std::size_t r = begin; r < end; ++r) {
+      const std::int32_t acct = account_of(r);
+      if (acct < 0) { reject(r, RejectReason::unknown_account, "unknown account " + quoted(b.account, r)); continue; }
+      const int t = type_of(r);
+      if (t < 0) { reject(r, RejectReason::unknown_type, "unknown event type " + quoted(b.type, r)); continue; }
+      const std::int64_t ts = b.ts[r];
+      if (ts < kFirstEventSecond || ts >= kEndEventSecond) {
+        reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is not between 1970 and 2100 (seconds expected)");
+        continue;
+      }
+      const Day signature = res.signature[static_cast<std::size_t>(b.account.codes[r])];
+      if (std::abs(day_of(ts) - signature) > kMaxDaysFromSignature) {
+        reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is more than " +
+                                                   std::to_string(kMaxDaysFromSignature) + " days from the account's signature");
+        continue;
+      }
+      const auto type = static_cast<EventType>(t);
+      if (needs_actor(type) && code(b.actor, r) < 0) { reject(r, RejectReason::missing_actor, std::string(to_string(type)) + " needs the user in actor"); continue; }
+      if (needs_item(type) && code(b.item, r) < 0) { reject(r, RejectReason::missing_item, std::string(to_string(type)) + " needs its id in item"); continue; }
+      const double v = b.value.empty() ? kNaN : b.value[r];
+      if (type == EventType::customer_reply && !(v >= 0 && v < 1e6)) {
+        reject(r, RejectReason::bad_value, "customer_reply needs its latency in hours (>= 0) in value");
+        continue;
+      }
+      if (type == EventType::ticket_opened && !std::isnan(v) && !(v >= 1 && v <= 4 && v == std::floor(v))) {
+        reject(r, RejectReason::bad_value, "ticket_opened severity must be 1, 2, 3 or 4");
+        continue;
+      }
+      if (type == EventType::milestone_redated &&
+          !(v >= kFirstEventSecond && v < kEndEventSecond &&
+            std::abs(day_of(static_cast<std::int64_t>(v)) - signature) <= kMaxDaysFromSignature)) {
+        reject(r, RejectReason::bad_value, "milestone_redated needs the new due date in value, in seconds since 1970, "
+                                           "within " + std::to_string(kMaxDaysFromSignature) + " days of the signature");
+        continue;
+      }
+      if ((type == EventType::milestone_completed || type == EventType::milestone_redated) && node_of(r, acct) < 0) {
+        const auto& tmpl = im.config.templates.templates()[im.profiles[static_cast<std::size_t>(acct)].template_index];
+        reject(r, RejectReason::unknown_plan_item, "item " + quoted(b.item, r) + " is not a milestone or task of template \"" + tmpl.id + "\"");
+        continue;
+      }
     }
-    const Day signature = res.signature[static_cast<std::size_t>(b.account.codes[r])];
-    if (std::abs(day_of(ts) - signature) > kMaxDaysFromSignature) {
-      reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is more than " +
-                                                 std::to_string(kMaxDaysFromSignature) + " days from the account's signature");
-      continue;
-    }
-    const auto type = static_cast<EventType>(t);
-    if (needs_actor(type) && code(b.actor, r) < 0) { reject(r, RejectReason::missing_actor, std::string(to_string(type)) + " needs the user in actor"); continue; }
-    if (needs_item(type) && code(b.item, r) < 0) { reject(r, RejectReason::missing_item, std::string(to_string(type)) + " needs its id in item"); continue; }
-    const double v = b.value.empty() ? kNaN : b.value[r];
-    if (type == EventType::customer_reply && !(v >= 0 && v < 1e6)) {
-      reject(r, RejectReason::bad_value, "customer_reply needs its latency in hours (>= 0) in value");
-      continue;
-    }
-    if (type == EventType::ticket_opened && !std::isnan(v) && !(v >= 1 && v <= 4 && v == std::floor(v))) {
-      reject(r, RejectReason::bad_value, "ticket_opened severity must be 1, 2, 3 or 4");
-      continue;
-    }
-    if (type == EventType::milestone_redated &&
-        !(v >= kFirstEventSecond && v < kEndEventSecond &&
-          std::abs(day_of(static_cast<std::int64_t>(v)) - signature) <= kMaxDaysFromSignature)) {
-      reject(r, RejectReason::bad_value, "milestone_redated needs the new due date in value, in seconds since 1970, "
-                                         "within " + std::to_string(kMaxDaysFromSignature) + " days of the signature");
-      continue;
-    }
-    if ((type == EventType::milestone_completed || type == EventType::milestone_redated) && node_of(r, acct) < 0) {
-      const auto& tmpl = im.config.templates.templates()[im.profiles[static_cast<std::size_t>(acct)].template_index];
-      reject(r, RejectReason::unknown_plan_item, "item " + quoted(b.item, r) + " is not a milestone or task of template \"" + tmpl.id + "\"");
-      continue;
-    }
+  };
+  constexpr std::size_t kJudgeParts = 16;
+  std::vector<Verdicts> verdicts(kJudgeParts);
+  detail::parallel_ranges(kJudgeParts, n >= (1 << 16) ? options.threads : 1, 1, 1, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t part = lo; part < hi; ++part) judge(n * part / kJudgeParts, n * (part + 1) / kJudgeParts, verdicts[part]);
+  });
+  IngestReport report;
+  report.rows = n;
+  for (Verdicts& v : verdicts) {
+    report.rejected.insert(report.rejected.end(), v.rejected.begin(), v.rejected.end());
+    for (std::size_t k = 0; k < v.by_reason.size(); ++k) report.rejected_by_reason[k] += v.by_reason[k];
+    for (std::string& m : v.messages)
+      if (report.messages.size() < options.max_messages) report.messages.push_back(std::move(m));
   }
   report.accepted = n - report.rejected.size();
   if (report.rejected.size() > options.max_rejected)
@@ -545,8 +585,10 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     std::uint32_t type_node;  // the type in the top 8 bits; the plan node of a milestone event below
   };
   static_assert(sizeof(Packed) == 40);
-  constexpr std::size_t kChunk = std::size_t{1} << 20;
-  constexpr std::size_t kAhead = 16;
+  // About two rows per account (at least a million, at most 8 million), so
+  // that a large portfolio still sees a few events per account per chunk.
+  const std::size_t kChunk = std::clamp(2 * im.accounts.size(), std::size_t{1} << 20, std::size_t{1} << 23);
+  constexpr std::size_t kAhead = 32;
   constexpr std::uint32_t kSkip = static_cast<std::uint32_t>(-1);
   const std::size_t n_accounts = im.accounts.size();
   std::vector<std::uint32_t> row_account, first(n_accounts + 1), next(n_accounts);
