@@ -9,6 +9,7 @@
 #include "firstvalue/sample_portfolio.hpp"
 
 #include "parallel.hpp"
+#include "schedule_detail.hpp"
 
 namespace firstvalue {
 namespace {
@@ -111,61 +112,127 @@ struct Portfolio::Impl {
             templates[p.template_index].core_features, p.sponsors};
   }
 
+  // Per-thread working memory, reused from account to account.
+  struct Snapshot {
+    ActivityMetrics metrics;
+    PlanReport plan;
+    std::vector<MilestoneIssue> milestones;
+    std::vector<GoalIssue> goals;
+    std::array<double, kMetricNames.size()> values{};
+    std::vector<double> inputs;  // by health factor
+    double health = kNaN;
+    int weakest = -1;
+  };
+  struct Scratch {
+    explicit Scratch(const Scheduler& s) : evaluator(s) {}
+    schedule_detail::Evaluator evaluator;
+    // The working plan: the account's plan with its events merged in, as an
+    // overlay the scheduler reads without a copy of the plan.
+    std::vector<Progress> merged;            // by node
+    std::vector<const Progress*> progress;   // by node: into merged, or null
+    std::vector<schedule_detail::MetricValue> values;
+    std::vector<std::size_t> ends;           // each extra snapshot's end in values
+    std::vector<schedule_detail::ExtraSnapshot> snapshots;
+    std::vector<Day> firsts, planned_firsts;
+    Snapshot now, before;
+  };
+
   // The account's plan as the scheduler should see it on `as_of`: declared
   // progress merged with milestone events, and the activity metrics its
   // criteria read, on the days they changed.
-  void working_plan(std::size_t i, Day as_of, const ActivityMetrics& m, AccountPlan& w) const {
+  schedule_detail::Overlay working_plan(std::size_t i, Day as_of, const ActivityMetrics& m, Scratch& x) const {
     const Account& a = accounts[i];
     const TemplateIndex& t = templates[profiles[i].template_index];
-    w = a.plan;
+    const std::size_t nodes = t.node_ids.size();
+    if (x.merged.size() < nodes) x.merged.resize(nodes);
+    x.progress.assign(nodes, nullptr);
+    auto touch = [&](std::size_t n) -> Progress& {
+      Progress& p = x.merged[n];
+      if (!x.progress[n]) {
+        p.done.reset();
+        p.skipped = false;
+        p.redates.clear();
+        x.progress[n] = &p;
+      }
+      return p;
+    };
+    // The plan's ids were checked against the template when the account was added.
+    for (const auto& [id, p] : a.plan.progress) {
+      const std::size_t n = t.node_of.find(id)->second;
+      x.merged[n] = p;
+      x.progress[n] = &x.merged[n];
+    }
     for (const Record& r : activity[i].records) {
       const RecordKind kind = record_kind(r.key);
       if (kind == RecordKind::done && r.a <= as_of) {
-        Progress& p = w.progress[t.node_ids[r.key & 0xffffffffu]];
+        Progress& p = touch(r.key & 0xffffffffu);
         p.done = p.done ? std::min(*p.done, r.a) : r.a;
       } else if (kind == RecordKind::redate && r.a <= as_of) {
-        const std::size_t node = (r.key >> 40) & 0xfffffu;
-        w.progress[t.node_ids[node]].redates.push_back({r.a, r.b});
+        touch((r.key >> 40) & 0xfffffu).redates.push_back({r.a, r.b});
       }
     }
-    for (auto& [id, p] : w.progress)
-      std::stable_sort(p.redates.begin(), p.redates.end(), [](const Redate& x, const Redate& y) { return x.on < y.on; });
-    if (t.criteria_metrics.empty()) return;
+    for (std::size_t n = 0; n < nodes; ++n)
+      if (x.progress[n] && x.merged[n].redates.size() > 1)
+        std::stable_sort(x.merged[n].redates.begin(), x.merged[n].redates.end(),
+                         [](const Redate& p, const Redate& q) { return p.on < q.on; });
+    x.values.clear();
+    x.ends.clear();
+    x.snapshots.clear();
+    const schedule_detail::Overlay overlay{x.progress, {}};
+    if (t.criteria_metrics.empty()) return overlay;
     const bool users = std::any_of(t.criteria_metrics.begin(), t.criteria_metrics.end(), [](std::size_t k) {
       return k == m_active_users || k == m_seat_activation || k == m_planned_activation;
     });
+    std::vector<Day>& firsts = x.firsts;
+    firsts.clear();
     if (users) {
       // The user counts change only on first logins, so the days they reached
       // each value are exact.
-      std::vector<Day> firsts;
       for (const Record& r : activity[i].records)
         if (record_kind(r.key) == RecordKind::user && r.a != kNever && r.a <= as_of) firsts.push_back(r.a);
       std::sort(firsts.begin(), firsts.end());
       const Profile& prof = profiles[i];
-      std::vector<std::uint64_t> planned_seen;
+      // Each planned user's first login, sorted: the planned users active by a
+      // day are those up to it.
+      std::vector<Day>& planned = x.planned_firsts;
+      planned.clear();
+      for (const std::uint64_t u : prof.planned_users) {
+        const Record* r = activity[i].find(record_key(RecordKind::user, u));
+        if (r && r->a != kNever) planned.push_back(r->a);
+      }
+      std::sort(planned.begin(), planned.end());
       for (std::size_t k = 0; k < firsts.size(); ++k) {
         if (k + 1 < firsts.size() && firsts[k + 1] == firsts[k]) continue;
-        MetricSnapshot s{firsts[k], {}};
         const int n = static_cast<int>(k + 1);
-        s.values["active_users"] = static_cast<double>(n);
-        if (a.provisioned_seats > 0) s.values["seat_activation"] = static_cast<double>(n) / a.provisioned_seats;
+        x.values.push_back({kMetricNames[m_active_users], static_cast<double>(n)});
+        if (a.provisioned_seats > 0)
+          x.values.push_back({kMetricNames[m_seat_activation], static_cast<double>(n) / a.provisioned_seats});
         if (!prof.planned_users.empty()) {
-          int planned = 0;
-          for (const std::uint64_t u : prof.planned_users) {
-            const Record* r = activity[i].find(record_key(RecordKind::user, u));
-            planned += r && r->a != kNever && r->a <= firsts[k];
-          }
-          s.values["planned_activation"] = static_cast<double>(planned) / static_cast<double>(prof.planned_users.size());
+          const auto active = std::upper_bound(planned.begin(), planned.end(), firsts[k]) - planned.begin();
+          x.values.push_back({kMetricNames[m_planned_activation],
+                              static_cast<double>(static_cast<int>(active)) / static_cast<double>(prof.planned_users.size())});
         }
-        w.metrics.push_back(std::move(s));
+        x.ends.push_back(x.values.size());
+        x.snapshots.push_back({firsts[k], {}});
       }
     }
-    MetricSnapshot now{as_of, {}};
     std::array<double, kMetricNames.size()> v{};
     activity_values(m, v);
+    const std::size_t now_begin = x.values.size();
     for (const std::size_t k : t.criteria_metrics)
-      if (!std::isnan(v[k])) now.values[std::string(kMetricNames[k])] = v[k];
-    if (!now.values.empty()) w.metrics.push_back(std::move(now));
+      if (!std::isnan(v[k])) x.values.push_back({kMetricNames[k], v[k]});
+    if (x.values.size() > now_begin) {
+      x.ends.push_back(x.values.size());
+      x.snapshots.push_back({as_of, {}});
+    }
+    // The spans, now that values no longer moves.
+    const std::span<const schedule_detail::MetricValue> all(x.values);
+    std::size_t begin = 0;
+    for (std::size_t k = 0; k < x.snapshots.size(); ++k) {
+      x.snapshots[k].values = all.subspan(begin, x.ends[k] - begin);
+      begin = x.ends[k];
+    }
+    return {x.progress, x.snapshots};
   }
 
   static void activity_values(const ActivityMetrics& m, std::array<double, kMetricNames.size()>& v) {
@@ -184,22 +251,14 @@ struct Portfolio::Impl {
     v[m_active_users] = m.active_users;
   }
 
-  struct Snapshot {
-    ActivityMetrics metrics;
-    PlanReport plan;
-    std::vector<MilestoneIssue> milestones;
-    std::vector<GoalIssue> goals;
-    std::array<double, kMetricNames.size()> values{};
-    std::vector<double> inputs;  // by health factor, reused from account to account
-    double health = kNaN;
-    int weakest = -1;
-  };
-
-  void snapshot(std::size_t i, Day as_of, AccountPlan& scratch, Snapshot& s) const {
+  // One account as of a day. `issues`: also list the milestones late or
+  // re-dated, which the signals read (the week-ago snapshot needs only the
+  // health). `same_plan`: the previous snapshot was the same account's.
+  void snapshot(std::size_t i, Day as_of, Scratch& x, Snapshot& s, bool issues, bool same_plan) const {
     s.metrics = compute_metrics(activity[i], profile(i), as_of);
-    working_plan(i, as_of, s.metrics, scratch);
-    s.plan = scheduler.evaluate(scratch, as_of);
-    plan_values(scratch, s);
+    const schedule_detail::Overlay overlay = working_plan(i, as_of, s.metrics, x);
+    x.evaluator.evaluate(accounts[i].plan, &overlay, as_of, s.plan, same_plan);
+    plan_values(accounts[i].plan, x.progress, s, issues);
     activity_values(s.metrics, s.values);
     plan_metrics(s);
     s.inputs.resize(factor_metric.size());
@@ -209,12 +268,14 @@ struct Portfolio::Impl {
     s.weakest = r.weakest;
   }
 
-  // Milestones late or re-dated, goals off track.
-  void plan_values(const AccountPlan& plan, Snapshot& s) const {
+  // Milestones late or re-dated, goals off track. `progress`: the working
+  // plan's, by node.
+  void plan_values(const AccountPlan& plan, std::span<const Progress* const> progress, Snapshot& s, bool issues) const {
     s.milestones.clear();
     s.goals.clear();
     const PlanReport& r = s.plan;
-    for (const NodeReport& n : r.nodes) {
+    for (std::size_t k = 0; issues && k < r.nodes.size(); ++k) {
+      const NodeReport& n = r.nodes[k];
       if (!n.is_milestone || !n.active || n.done != kNoDay) continue;
       if (n.status != Status::overdue && n.status != Status::slipped) continue;
       MilestoneIssue x;
@@ -226,8 +287,8 @@ struct Portfolio::Impl {
         x.since = n.due + 1;
       } else {
         x.since = r.start;
-        if (const auto it = plan.progress.find(n.id); it != plan.progress.end())
-          for (const Redate& rd : it->second.redates)
+        if (const Progress* p = progress[k])
+          for (const Redate& rd : p->redates)
             if (rd.on <= r.as_of) x.since = std::max(x.since, rd.on);
       }
       s.milestones.push_back(std::move(x));
@@ -287,13 +348,15 @@ struct Portfolio::Impl {
     s.values[m_value_realization] = value;
   }
 
-  AccountResult evaluate_one(std::size_t i, Day as_of, AccountPlan& scratch, Snapshot& now, Snapshot& before) const {
+  AccountResult evaluate_one(std::size_t i, Day as_of, Scratch& x) const {
     AccountResult out;
     out.account = static_cast<std::uint32_t>(i);
-    snapshot(i, as_of, scratch, now);
+    Snapshot& now = x.now;
+    Snapshot& before = x.before;
+    snapshot(i, as_of, x, now, true, false);
     const Account& a = accounts[i];
     if (as_of - 7 >= a.signature) {
-      snapshot(i, as_of - 7, scratch, before);
+      snapshot(i, as_of - 7, x, before, false, true);
       out.health_week_ago = before.health;
       out.health_delta = now.health - before.health;
     }
@@ -604,9 +667,8 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
   out.as_of = as_of;
   out.accounts.resize(im.accounts.size());
   detail::parallel_ranges(im.accounts.size(), threads, 256, 1, [&](std::size_t lo, std::size_t hi) {
-    AccountPlan scratch;
-    Impl::Snapshot now, before;
-    for (std::size_t i = lo; i < hi; ++i) out.accounts[i] = im.evaluate_one(i, as_of, scratch, now, before);
+    Impl::Scratch scratch(im.scheduler);
+    for (std::size_t i = lo; i < hi; ++i) out.accounts[i] = im.evaluate_one(i, as_of, scratch);
   });
   for (std::size_t i = 0; i < out.accounts.size(); ++i) {
     const AccountState s = out.accounts[i].assessment.state;
@@ -626,17 +688,19 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
 AccountResult Portfolio::evaluate_account(std::size_t index, Day as_of) const {
   check_as_of(as_of);
   account(index);
-  AccountPlan scratch;
-  Impl::Snapshot now, before;
-  return impl_->evaluate_one(index, as_of, scratch, now, before);
+  Impl::Scratch scratch(impl_->scheduler);
+  return impl_->evaluate_one(index, as_of, scratch);
 }
 
 PlanReport Portfolio::plan_report(std::size_t index, Day as_of) const {
   check_as_of(as_of);
   account(index);
-  AccountPlan scratch;
-  impl_->working_plan(index, as_of, compute_metrics(impl_->activity[index], impl_->profile(index), as_of), scratch);
-  return impl_->scheduler.evaluate(scratch, as_of);
+  Impl::Scratch scratch(impl_->scheduler);
+  const ActivityMetrics m = compute_metrics(impl_->activity[index], impl_->profile(index), as_of);
+  const schedule_detail::Overlay overlay = impl_->working_plan(index, as_of, m, scratch);
+  PlanReport r;
+  scratch.evaluator.evaluate(impl_->accounts[index].plan, &overlay, as_of, r);
+  return r;
 }
 
 }  // namespace firstvalue
