@@ -140,7 +140,10 @@ struct Portfolio::Impl {
   // The account's plan as the scheduler should see it on `as_of`: declared
   // progress merged with milestone events, and the activity metrics its
   // criteria read, on the days they changed.
-  schedule_detail::Overlay working_plan(std::size_t i, Day as_of, const ActivityMetrics& m, Scratch& x) const {
+  // `same_account`: the previous call was for the same account, whose users'
+  // first logins are still in x.
+  schedule_detail::Overlay working_plan(std::size_t i, Day as_of, const ActivityMetrics& m, Scratch& x,
+                                        bool same_account) const {
     const Account& a = accounts[i];
     const TemplateIndex& t = templates[profiles[i].template_index];
     const std::size_t nodes = t.node_ids.size();
@@ -183,26 +186,29 @@ struct Portfolio::Impl {
     const bool users = std::any_of(t.criteria_metrics.begin(), t.criteria_metrics.end(), [](std::size_t k) {
       return k == m_active_users || k == m_seat_activation || k == m_planned_activation;
     });
-    std::vector<Day>& firsts = x.firsts;
-    firsts.clear();
+    const std::vector<Day>& firsts = x.firsts;
+    const std::vector<Day>& planned = x.planned_firsts;
+    const Profile& prof = profiles[i];
+    if (users && !same_account) {
+      // Every user's first login, and each planned user's, sorted, whatever
+      // the day: the users active by a day are those up to it.
+      x.firsts.clear();
+      for (const Record& r : activity[i].records)
+        if (record_kind(r.key) == RecordKind::user && r.a != kNever) x.firsts.push_back(r.a);
+      std::sort(x.firsts.begin(), x.firsts.end());
+      x.planned_firsts.clear();
+      for (const std::uint64_t u : prof.planned_users) {
+        const Record* r = activity[i].find(record_key(RecordKind::user, u));
+        if (r && r->a != kNever) x.planned_firsts.push_back(r->a);
+      }
+      std::sort(x.planned_firsts.begin(), x.planned_firsts.end());
+    }
     if (users) {
       // The user counts change only on first logins, so the days they reached
       // each value are exact.
-      for (const Record& r : activity[i].records)
-        if (record_kind(r.key) == RecordKind::user && r.a != kNever && r.a <= as_of) firsts.push_back(r.a);
-      std::sort(firsts.begin(), firsts.end());
-      const Profile& prof = profiles[i];
-      // Each planned user's first login, sorted: the planned users active by a
-      // day are those up to it.
-      std::vector<Day>& planned = x.planned_firsts;
-      planned.clear();
-      for (const std::uint64_t u : prof.planned_users) {
-        const Record* r = activity[i].find(record_key(RecordKind::user, u));
-        if (r && r->a != kNever) planned.push_back(r->a);
-      }
-      std::sort(planned.begin(), planned.end());
-      for (std::size_t k = 0; k < firsts.size(); ++k) {
-        if (k + 1 < firsts.size() && firsts[k + 1] == firsts[k]) continue;
+      const auto count = static_cast<std::size_t>(std::upper_bound(firsts.begin(), firsts.end(), as_of) - firsts.begin());
+      for (std::size_t k = 0; k < count; ++k) {
+        if (k + 1 < count && firsts[k + 1] == firsts[k]) continue;
         const int n = static_cast<int>(k + 1);
         x.values.push_back({kMetricNames[m_active_users], static_cast<double>(n)});
         if (a.provisioned_seats > 0)
@@ -256,7 +262,7 @@ struct Portfolio::Impl {
   // health). `same_plan`: the previous snapshot was the same account's.
   void snapshot(std::size_t i, Day as_of, Scratch& x, Snapshot& s, bool issues, bool same_plan) const {
     s.metrics = compute_metrics(activity[i], profile(i), as_of);
-    const schedule_detail::Overlay overlay = working_plan(i, as_of, s.metrics, x);
+    const schedule_detail::Overlay overlay = working_plan(i, as_of, s.metrics, x, same_plan);
     x.evaluator.evaluate(accounts[i].plan, &overlay, as_of, s.plan, same_plan);
     plan_values(accounts[i].plan, x.progress, s, issues);
     activity_values(s.metrics, s.values);
@@ -697,7 +703,7 @@ PlanReport Portfolio::plan_report(std::size_t index, Day as_of) const {
   account(index);
   Impl::Scratch scratch(impl_->scheduler);
   const ActivityMetrics m = compute_metrics(impl_->activity[index], impl_->profile(index), as_of);
-  const schedule_detail::Overlay overlay = impl_->working_plan(index, as_of, m, scratch);
+  const schedule_detail::Overlay overlay = impl_->working_plan(index, as_of, m, scratch, false);
   PlanReport r;
   scratch.evaluator.evaluate(impl_->accounts[index].plan, &overlay, as_of, r);
   return r;

@@ -141,6 +141,41 @@ struct Work {
   std::vector<int> missing;  // per node: the criterion's first variable not measured yet, -1 none
   std::vector<Value> args;   // the values of one expression's variables
 
+  // Planned schedules already computed, by template, start and active nodes:
+  // accounts signed the same day with the same options share one.
+  struct Planned {
+    std::size_t template_index = 0;
+    Day start = 0;
+    std::vector<std::uint8_t> active, finish, critical;
+    std::vector<Day> planned_start, planned_due;
+    std::vector<std::size_t> bind;
+  };
+  std::unordered_map<std::uint64_t, std::vector<Planned>> planned_cache;
+  std::size_t planned_cached = 0;
+  static constexpr std::size_t kMaxPlanned = 4096;
+
+  std::uint64_t planned_key(Day start) const noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ull ^ (template_index * 0x9E3779B97F4A7C15ull) ^
+                      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(start)) << 20);
+    for (const std::uint8_t x : active) h = (h ^ x) * 0x100000001b3ull;
+    return h;
+  }
+  const Planned* find_planned(std::uint64_t key, Day start) const {
+    const auto it = planned_cache.find(key);
+    if (it == planned_cache.end()) return nullptr;
+    for (const Planned& p : it->second)
+      if (p.template_index == template_index && p.start == start && p.active == active) return &p;
+    return nullptr;
+  }
+  void keep_planned(std::uint64_t key, Day start) {
+    if (planned_cached >= kMaxPlanned) {
+      planned_cache.clear();
+      planned_cached = 0;
+    }
+    planned_cache[key].push_back({template_index, start, active, finish, critical, planned_start, planned_due, bind});
+    ++planned_cached;
+  }
+
   void reset(std::size_t n) {
     skipped.assign(n, 0);
     progress.assign(n, nullptr);
@@ -323,6 +358,7 @@ struct Scheduler::Impl {
   std::size_t choose(const AccountPlan& a, std::string& reason) const;
   void check_progress(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
   void activate(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
+  void plan(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
   // One scheduling pass; `actuals` switches from the plan to the forecast.
   void schedule(const CompiledTemplate& ct, Day start, Day as_of, bool actuals, Work& w) const;
   void schedule_node(const CompiledTemplate& ct, std::size_t n, Day start, Day as_of, bool actuals, Work& w,
@@ -683,6 +719,25 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
   }
 }
 
+// The planned schedule, its finishing milestones and its critical path: what
+// depends only on the template, the start and the active nodes.
+void Scheduler::Impl::plan(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const {
+  const std::size_t n_nodes = ct.nodes.size();
+  w.planned_start.assign(n_nodes, kNoDay);
+  w.planned_due.assign(n_nodes, kNoDay);
+  w.bind.assign(n_nodes, kNone);
+  schedule(ct, a.start, a.start, false, w);  // the plan does not depend on the day
+  schedule_detail::finish_milestones(ct, w.active, w.finish);
+  // The planned critical path: back from the latest planned finish along the
+  // predecessors that set each start.
+  w.critical.assign(n_nodes, 0);
+  std::size_t tail = kNone;
+  for (std::size_t n = 0; n < n_nodes; ++n)
+    if (w.finish[n] && (tail == kNone || w.planned_due[n] > w.planned_due[tail])) tail = n;
+  for (std::size_t n = tail; n != kNone; n = w.bind[n])
+    if (w.active[n]) w.critical[n] = 1;
+}
+
 void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Overlay* overlay, Day as_of,
                                bool same_plan, Work& w, PlanReport& r) const {
   // Reset field by field so the vectors keep their capacity for the next account.
@@ -712,8 +767,12 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Over
     for (const schedule_detail::ExtraSnapshot& m : overlay->snapshots)
       if (m.day <= as_of) w.snapshots.push_back({m.day, nullptr, &m});
   }
-  std::stable_sort(w.snapshots.begin(), w.snapshots.end(),
-                   [](const schedule_detail::SnapshotRef& x, const schedule_detail::SnapshotRef& y) { return x.day < y.day; });
+  // Usually in order already (stable_sort would still allocate a buffer).
+  const auto by_day = [](const schedule_detail::SnapshotRef& x, const schedule_detail::SnapshotRef& y) {
+    return x.day < y.day;
+  };
+  if (!std::is_sorted(w.snapshots.begin(), w.snapshots.end(), by_day))
+    std::stable_sort(w.snapshots.begin(), w.snapshots.end(), by_day);
   if (overlay) {
     if (overlay->progress.size() != n_nodes)
       throw Error(Errc::invalid, "progress", "the overlay does not match template \"" + ct.source->id + "\"");
@@ -728,19 +787,17 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Over
   if (!same_plan) {
     // What depends on the plan alone.
     activate(a, ct, w);
-    w.planned_start.assign(n_nodes, kNoDay);
-    w.planned_due.assign(n_nodes, kNoDay);
-    w.bind.assign(n_nodes, kNone);
-    schedule(ct, a.start, as_of, false, w);
-    schedule_detail::finish_milestones(ct, w.active, w.finish);
-    // The planned critical path: back from the latest planned finish along
-    // the predecessors that set each start.
-    w.critical.assign(n_nodes, 0);
-    std::size_t tail = kNone;
-    for (std::size_t n = 0; n < n_nodes; ++n)
-      if (w.finish[n] && (tail == kNone || w.planned_due[n] > w.planned_due[tail])) tail = n;
-    for (std::size_t n = tail; n != kNone; n = w.bind[n])
-      if (w.active[n]) w.critical[n] = 1;
+    const std::uint64_t key = w.planned_key(a.start);
+    if (const Work::Planned* p = w.find_planned(key, a.start)) {
+      w.planned_start = p->planned_start;
+      w.planned_due = p->planned_due;
+      w.bind = p->bind;
+      w.finish = p->finish;
+      w.critical = p->critical;
+    } else {
+      plan(a, ct, w);
+      w.keep_planned(key, a.start);
+    }
   }
   commit_dates(ct, as_of, w);
   r.goals = a.goals.evaluate(as_of, policy.goals);
