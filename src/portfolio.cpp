@@ -89,6 +89,11 @@ struct Portfolio::Impl {
   std::vector<Profile> profiles;
   std::vector<AccountActivity> activity;
   KeyIndex index;
+  // What the scheduler derives from each account's plan alone (template,
+  // nodes switched on), computed once when the account is added: accounts
+  // share the few distinct ones.
+  std::vector<schedule_detail::PlanFacts> facts_table;
+  std::vector<std::uint32_t> facts_of;  // by account
 
   explicit Impl(PortfolioConfig c)
       : config(std::move(c)), scheduler(config.templates, config.calendar, config.plan_policy) {
@@ -181,8 +186,8 @@ struct Portfolio::Impl {
     x.values.clear();
     x.ends.clear();
     x.snapshots.clear();
-    const schedule_detail::Overlay overlay{x.progress, {}};
-    if (t.criteria_metrics.empty()) return overlay;
+    const schedule_detail::PlanFacts* facts = &facts_table[facts_of[i]];
+    if (t.criteria_metrics.empty()) return {x.progress, {}, facts};
     const bool users = std::any_of(t.criteria_metrics.begin(), t.criteria_metrics.end(), [](std::size_t k) {
       return k == m_active_users || k == m_seat_activation || k == m_planned_activation;
     });
@@ -238,7 +243,7 @@ struct Portfolio::Impl {
       x.snapshots[k].values = all.subspan(begin, x.ends[k] - begin);
       begin = x.ends[k];
     }
-    return {x.progress, x.snapshots};
+    return {x.progress, x.snapshots, facts};
   }
 
   static void activity_values(const ActivityMetrics& m, std::array<double, kMetricNames.size()>& v) {
@@ -394,10 +399,12 @@ struct Portfolio::Impl {
   struct Prepared {
     std::vector<Account> accounts;
     std::vector<Profile> profiles;
+    std::vector<schedule_detail::PlanFacts> facts;
   };
   Prepared prepare(std::vector<Account> list) const {
     Prepared p;
     KeyIndex fresh;
+    const schedule_detail::Evaluator evaluator(scheduler);
     for (std::size_t i = 0; i < list.size(); ++i) {
       Account& a = list[i];
       const std::string path = index_path("accounts", i);
@@ -421,6 +428,7 @@ struct Portfolio::Impl {
         const auto& ts = config.templates.templates();
         for (std::size_t t = 0; t < ts.size(); ++t)
           if (ts[t].id == r.template_id) prof.template_index = static_cast<std::uint32_t>(t);
+        p.facts.push_back(evaluator.facts(a.plan));
       } catch (const Error& e) {
         throw e.under(path);
       }
@@ -657,7 +665,33 @@ void Portfolio::add_accounts(std::vector<Account> list) {
   im.profiles.reserve(base + p.accounts.size());
   im.activity.reserve(base + p.accounts.size());
   im.index.reserve(base + p.accounts.size());
+  std::vector<schedule_detail::PlanFacts> table = im.facts_table;
+  std::vector<std::uint32_t> facts_of;
+  {
+    std::unordered_multimap<std::uint64_t, std::uint32_t> known;
+    auto key = [](const schedule_detail::PlanFacts& f) {
+      std::uint64_t h = hash64(f.selection, mix64(f.template_index * 2 + (f.criteria_read_attributes ? 1 : 0)));
+      for (const std::uint8_t x : f.active) h = (h ^ x) * 0x100000001b3ull;
+      return h;
+    };
+    for (std::size_t k = 0; k < table.size(); ++k) known.emplace(key(table[k]), static_cast<std::uint32_t>(k));
+    for (schedule_detail::PlanFacts& f : p.facts) {
+      const std::uint64_t h = key(f);
+      std::uint32_t found = static_cast<std::uint32_t>(-1);
+      for (auto [it, end] = known.equal_range(h); it != end && found == static_cast<std::uint32_t>(-1); ++it)
+        if (table[it->second] == f) found = it->second;
+      if (found == static_cast<std::uint32_t>(-1)) {
+        found = static_cast<std::uint32_t>(table.size());
+        table.push_back(std::move(f));
+        known.emplace(h, found);
+      }
+      facts_of.push_back(found);
+    }
+  }
+  im.facts_of.reserve(base + p.accounts.size());
   // Nothing below throws but allocation, which the reserves above did.
+  im.facts_table.swap(table);
+  im.facts_of.insert(im.facts_of.end(), facts_of.begin(), facts_of.end());
   for (std::size_t i = 0; i < p.accounts.size(); ++i) {
     im.index.emplace(p.accounts[i].key, static_cast<std::uint32_t>(base + i));
     im.accounts.push_back(std::move(p.accounts[i]));

@@ -126,6 +126,7 @@ struct Work {
   // switched on, the planned schedule and its critical path.
   std::size_t template_index = 0;
   std::string selection;
+  bool criteria_read_attributes = true;
   std::vector<std::uint8_t> active, finish, critical;
   std::vector<Day> planned_start, planned_due;
   std::vector<std::size_t> bind;
@@ -195,10 +196,12 @@ struct Work {
 // slot: only the names some criterion of the template reads.
 class CriteriaScope {
  public:
-  CriteriaScope(const AccountPlan& a, const CompiledTemplate& ct) : account_(a), ct_(ct) {
+  // `read_attributes` false: the caller knows no slot is an attribute.
+  CriteriaScope(const AccountPlan& a, const CompiledTemplate& ct, bool read_attributes = true)
+      : account_(a), ct_(ct) {
     value_.resize(ct.slots.size());
     present_.assign(ct.slots.size(), 0);
-    for (std::size_t s = 0; s < ct.slots.size(); ++s)
+    for (std::size_t s = 0; read_attributes && s < ct.slots.size(); ++s)
       if (const auto it = a.attributes.find(ct.slots[s]); it != a.attributes.end()) {
         value_[s] = it->second;
         present_[s] = 1;
@@ -353,6 +356,7 @@ struct Scheduler::Impl {
   // plan alone from the previous call.
   void evaluate(const AccountPlan& a, const schedule_detail::Overlay* overlay, Day as_of, bool same_plan, Work& w,
                 PlanReport& r) const;
+  schedule_detail::PlanFacts facts(const AccountPlan& a) const;
 
  private:
   std::size_t choose(const AccountPlan& a, std::string& reason) const;
@@ -547,7 +551,7 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
     if (ct.nodes[n].criterion && w.active[n] && !w.skipped[n] && w.done[n] == kNoDay) waiting.push_back(n);
   if (waiting.empty()) days.clear();  // nothing to detect: skip building the scope
   std::optional<CriteriaScope> scope_storage;
-  if (!days.empty()) scope_storage.emplace(a, ct);
+  if (!days.empty()) scope_storage.emplace(a, ct, w.criteria_read_attributes);
   std::size_t next_snapshot = 0;
   for (const Day d : days) {
     CriteriaScope& scope = *scope_storage;
@@ -663,7 +667,7 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
 
   bool exit_met = false;
   if (ct.source->exit) {
-    CriteriaScope scope(a, ct);
+    CriteriaScope scope(a, ct, w.criteria_read_attributes);
     for (const schedule_detail::SnapshotRef& s : w.snapshots) scope.apply(s);  // in day order: the latest reading wins
     scope.set_day(as_of);
     if (const int m = schedule_detail::unmeasured(ct.exit_slots, scope); m >= 0)
@@ -719,6 +723,18 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
   }
 }
 
+schedule_detail::PlanFacts Scheduler::Impl::facts(const AccountPlan& a) const {
+  schedule_detail::PlanFacts f;
+  f.template_index = choose(a, f.selection);
+  const CompiledTemplate& ct = compiled[f.template_index];
+  Work scratch;  // not w: it may hold what the next same_plan call reuses
+  activate(a, ct, scratch);
+  f.active = std::move(scratch.active);
+  f.criteria_read_attributes = false;
+  for (const std::string& name : ct.slots) f.criteria_read_attributes = f.criteria_read_attributes || a.attributes.count(name);
+  return f;
+}
+
 // The planned schedule, its finishing milestones and its critical path: what
 // depends only on the template, the start and the active nodes.
 void Scheduler::Impl::plan(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const {
@@ -755,7 +771,16 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Over
   r.account = a.account;
   r.start = a.start;
   r.as_of = as_of;
-  if (!same_plan) w.template_index = choose(a, w.selection);
+  const schedule_detail::PlanFacts* facts = overlay ? overlay->facts : nullptr;
+  if (same_plan) {
+  } else if (facts) {
+    w.template_index = facts->template_index;
+    w.selection = facts->selection;
+    w.criteria_read_attributes = facts->criteria_read_attributes;
+  } else {
+    w.template_index = choose(a, w.selection);
+    w.criteria_read_attributes = true;
+  }
   r.selection = w.selection;
   const CompiledTemplate& ct = compiled[w.template_index];
   r.template_id = ct.source->id;
@@ -786,7 +811,13 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Over
   }
   if (!same_plan) {
     // What depends on the plan alone.
-    activate(a, ct, w);
+    if (facts) {
+      if (facts->active.size() != n_nodes)
+        throw Error(Errc::invalid, "", "plan facts do not match template \"" + ct.source->id + "\"");
+      w.active = facts->active;
+    } else {
+      activate(a, ct, w);
+    }
     const std::uint64_t key = w.planned_key(a.start);
     if (const Work::Planned* p = w.find_planned(key, a.start)) {
       w.planned_start = p->planned_start;
@@ -846,6 +877,8 @@ namespace schedule_detail {
 
 Evaluator::Evaluator(const Scheduler& scheduler) : impl_(scheduler.impl_.get()), work_(std::make_unique<Work>()) {}
 Evaluator::~Evaluator() = default;
+
+PlanFacts Evaluator::facts(const AccountPlan& plan) const { return impl_->facts(plan); }
 
 void Evaluator::evaluate(const AccountPlan& plan, const Overlay* overlay, Day as_of, PlanReport& report,
                          bool same_plan) {

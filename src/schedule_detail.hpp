@@ -7,7 +7,9 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "firstvalue/schedule.hpp"
 
@@ -24,6 +26,16 @@ struct ExtraSnapshot {
   std::span<const MetricValue> values;
 };
 
+// What the scheduler derives from a plan's template choice and attributes
+// alone, which a caller evaluating the plan night after night can keep.
+struct PlanFacts {
+  std::size_t template_index = 0;
+  std::string selection;              // why this template, as PlanReport::selection
+  std::vector<std::uint8_t> active;   // per node: 1 when the conditions switch it on
+  bool criteria_read_attributes = true;  // some name a criterion reads is one of the attributes
+  bool operator==(const PlanFacts&) const = default;
+};
+
 struct Overlay {
   // One entry per node of the plan's template, in template order (each
   // milestone, then its tasks): the node's progress, or null when it has
@@ -32,6 +44,8 @@ struct Overlay {
   std::span<const Progress* const> progress;
   // Readings after plan.metrics, as if appended to it in this order.
   std::span<const ExtraSnapshot> snapshots;
+  // From Evaluator::facts for this plan, or null to derive them again.
+  const PlanFacts* facts = nullptr;
 };
 
 struct Work;
@@ -51,6 +65,8 @@ class Evaluator {
   // nodes its attributes switch on, the planned schedule and critical path.
   void evaluate(const AccountPlan& plan, const Overlay* overlay, Day as_of, PlanReport& report,
                 bool same_plan = false);
+  // Throws as evaluate() would for a plan whose template or conditions fail.
+  PlanFacts facts(const AccountPlan& plan) const;
 
  private:
   const Scheduler::Impl* impl_;
