@@ -139,8 +139,30 @@ struct Portfolio::Impl {
     std::vector<std::size_t> ends;           // each extra snapshot's end in values
     std::vector<schedule_detail::ExtraSnapshot> snapshots;
     std::vector<Day> firsts, planned_firsts;
+    std::vector<std::uint32_t> counts;
     Snapshot now, before;
   };
+
+  // Days of one account (first logins) fall within a few weeks or months: a
+  // counting sort beats comparisons on them.
+  static void sort_days(std::vector<Day>& days, std::vector<std::uint32_t>& counts) {
+    if (days.size() < 16) {
+      std::sort(days.begin(), days.end());
+      return;
+    }
+    const auto [lo, hi] = std::minmax_element(days.begin(), days.end());
+    const Day first = *lo;
+    const auto span = static_cast<std::size_t>(static_cast<std::int64_t>(*hi) - first + 1);
+    if (span > 4 * days.size() + 256) {
+      std::sort(days.begin(), days.end());
+      return;
+    }
+    counts.assign(span, 0);
+    for (const Day d : days) ++counts[static_cast<std::size_t>(d - first)];
+    std::size_t k = 0;
+    for (std::size_t d = 0; d < span; ++d)
+      for (std::uint32_t c = counts[d]; c > 0; --c) days[k++] = first + static_cast<Day>(d);
+  }
 
   // The account's plan as the scheduler should see it on `as_of`: declared
   // progress merged with milestone events, and the activity metrics its
@@ -200,13 +222,13 @@ struct Portfolio::Impl {
       x.firsts.clear();
       for (const Record& r : activity[i].records)
         if (record_kind(r.key) == RecordKind::user && r.a != kNever) x.firsts.push_back(r.a);
-      std::sort(x.firsts.begin(), x.firsts.end());
+      sort_days(x.firsts, x.counts);
       x.planned_firsts.clear();
       for (const std::uint64_t u : prof.planned_users) {
         const Record* r = activity[i].find(record_key(RecordKind::user, u));
         if (r && r->a != kNever) x.planned_firsts.push_back(r->a);
       }
-      std::sort(x.planned_firsts.begin(), x.planned_firsts.end());
+      sort_days(x.planned_firsts, x.counts);
     }
     if (users) {
       // The user counts change only on first logins, so the days they reached

@@ -28,6 +28,7 @@ struct CompiledNode {
   const Expr* condition = nullptr;
   const Expr* criterion = nullptr;             // done_when
   std::vector<std::uint32_t> criterion_slots;  // the scope slot of each variable of the criterion
+  NodeReport report;  // the fields that come from the template, filled in once
 };
 
 struct CompiledTemplate {
@@ -78,6 +79,17 @@ CompiledTemplate compile(const Template& t) {
     if (crit) {
       cn.criterion = &*crit;
       for (const std::string& v : crit->variables()) cn.criterion_slots.push_back(c.slot(v));
+    }
+    NodeReport& x = cn.report;
+    x.id = cn.task ? cn.task->id : cn.milestone->id;
+    x.name = cn.task ? cn.task->name : cn.milestone->name;
+    x.phase = cn.phase->id;
+    x.milestone = cn.milestone->id;
+    x.kind = cn.task ? std::string_view("task") : std::string_view(cn.milestone->kind);
+    x.is_milestone = !cn.task;
+    if (cn.task) {
+      x.owner = cn.task->owner;
+      x.role = cn.task->role;
     }
     c.by_id.emplace(gn.id, n);
     c.nodes.push_back(std::move(cn));
@@ -540,7 +552,7 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
   for (const Goal& g : a.goals.goals())
     for (const Observation& o : g.observations)
       if (o.day <= as_of) days.push_back(max_day(o.day, a.start));
-  std::sort(days.begin(), days.end());
+  if (!std::is_sorted(days.begin(), days.end())) std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
 
   std::vector<std::size_t>& waiting = w.waiting;
@@ -846,19 +858,8 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Over
 
   r.nodes.reserve(n_nodes);
   for (std::size_t n = 0; n < n_nodes; ++n) {
-    const CompiledNode& cn = ct.nodes[n];
-    NodeReport x;
-    x.id = cn.task ? cn.task->id : cn.milestone->id;
-    x.name = cn.task ? cn.task->name : cn.milestone->name;
-    x.phase = cn.phase->id;
-    x.milestone = cn.milestone->id;
-    x.kind = cn.task ? std::string_view("task") : std::string_view(cn.milestone->kind);
-    x.is_milestone = !cn.task;
+    NodeReport& x = r.nodes.emplace_back(ct.nodes[n].report);
     x.active = w.active[n] != 0;
-    if (cn.task) {
-      x.owner = cn.task->owner;
-      x.role = cn.task->role;
-    }
     x.planned_start = w.planned_start[n];
     x.planned_due = w.planned_due[n];
     x.due = w.due[n];
@@ -869,7 +870,6 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Over
     x.slip_days = w.slip_days[n];
     x.status = status_of(n, as_of, w);
     x.critical = w.critical[n] != 0;
-    r.nodes.push_back(x);
   }
 }
 
