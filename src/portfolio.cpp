@@ -728,10 +728,13 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
   ScanResult out;
   out.as_of = as_of;
   out.accounts.resize(im.accounts.size());
-  detail::parallel_ranges(im.accounts.size(), threads, 256, 1, [&](std::size_t lo, std::size_t hi) {
-    Impl::Scratch scratch(im.scheduler);
-    for (std::size_t i = lo; i < hi; ++i) out.accounts[i] = im.evaluate_one(i, as_of, scratch);
-  });
+  // Chunks taken in turn: on a machine shared with other work, a static split
+  // waits for the slowest thread.
+  detail::parallel_chunks(
+      im.accounts.size(), threads, 256, [&] { return std::make_unique<Impl::Scratch>(im.scheduler); },
+      [&](std::unique_ptr<Impl::Scratch>& scratch, std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; ++i) out.accounts[i] = im.evaluate_one(i, as_of, *scratch);
+      });
   for (std::size_t i = 0; i < out.accounts.size(); ++i) {
     const AccountState s = out.accounts[i].assessment.state;
     ++out.by_state[static_cast<std::size_t>(s)];
