@@ -381,8 +381,9 @@ struct Portfolio::Impl {
     s.values[m_value_realization] = value;
   }
 
-  AccountResult evaluate_one(std::size_t i, Day as_of, Scratch& x) const {
-    AccountResult out;
+  // Into `out`, a default AccountResult (the results vector's own element, so
+  // that nothing is moved).
+  void evaluate_one(std::size_t i, Day as_of, Scratch& x, AccountResult& out) const {
     out.account = static_cast<std::uint32_t>(i);
     Snapshot& now = x.now;
     Snapshot& before = x.before;
@@ -414,7 +415,6 @@ struct Portfolio::Impl {
     out.days_left = std::max(0, a.signature + window - as_of);
     out.priority = worklist_priority(out.assessment.risk, a.arr, as_of - a.signature, window);
     out.metrics = std::move(now.metrics);
-    return out;
   }
 
   // Accounts: resolve, validate and index, without touching the portfolio.
@@ -733,7 +733,7 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
   detail::parallel_chunks(
       im.accounts.size(), threads, 256, [&] { return std::make_unique<Impl::Scratch>(im.scheduler); },
       [&](std::unique_ptr<Impl::Scratch>& scratch, std::size_t lo, std::size_t hi) {
-        for (std::size_t i = lo; i < hi; ++i) out.accounts[i] = im.evaluate_one(i, as_of, *scratch);
+        for (std::size_t i = lo; i < hi; ++i) im.evaluate_one(i, as_of, *scratch, out.accounts[i]);
       });
   for (std::size_t i = 0; i < out.accounts.size(); ++i) {
     const AccountState s = out.accounts[i].assessment.state;
@@ -754,7 +754,9 @@ AccountResult Portfolio::evaluate_account(std::size_t index, Day as_of) const {
   check_as_of(as_of);
   account(index);
   Impl::Scratch scratch(impl_->scheduler);
-  return impl_->evaluate_one(index, as_of, scratch);
+  AccountResult r;
+  impl_->evaluate_one(index, as_of, scratch, r);
+  return r;
 }
 
 PlanReport Portfolio::plan_report(std::size_t index, Day as_of) const {

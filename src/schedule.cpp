@@ -163,9 +163,22 @@ struct Work {
     std::vector<Day> planned_start, planned_due;
     std::vector<std::size_t> bind;
   };
-  std::unordered_map<std::uint64_t, std::vector<Planned>> planned_cache;
+  std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<Planned>>> planned_cache;
   std::size_t planned_cached = 0;
   static constexpr std::size_t kMaxPlanned = 4096;
+  // The same, found by the caller's plan facts (which fix the template and
+  // the active nodes) and the start, without hashing the active nodes.
+  struct FactsKey {
+    const PlanFacts* facts;
+    Day start;
+    bool operator==(const FactsKey&) const = default;
+  };
+  struct FactsKeyHash {
+    std::size_t operator()(const FactsKey& k) const noexcept {
+      return std::hash<const void*>{}(k.facts) ^ (static_cast<std::size_t>(static_cast<std::uint32_t>(k.start)) * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  std::unordered_map<FactsKey, const Planned*, FactsKeyHash> planned_by_facts;
 
   std::uint64_t planned_key(Day start) const noexcept {
     std::uint64_t h = 0xcbf29ce484222325ull ^ (template_index * 0x9E3779B97F4A7C15ull) ^
@@ -176,17 +189,27 @@ struct Work {
   const Planned* find_planned(std::uint64_t key, Day start) const {
     const auto it = planned_cache.find(key);
     if (it == planned_cache.end()) return nullptr;
-    for (const Planned& p : it->second)
-      if (p.template_index == template_index && p.start == start && p.active == active) return &p;
+    for (const auto& p : it->second)
+      if (p->template_index == template_index && p->start == start && p->active == active) return p.get();
     return nullptr;
   }
-  void keep_planned(std::uint64_t key, Day start) {
+  const Planned* keep_planned(std::uint64_t key, Day start) {
     if (planned_cached >= kMaxPlanned) {
+      planned_by_facts.clear();
       planned_cache.clear();
       planned_cached = 0;
     }
-    planned_cache[key].push_back({template_index, start, active, finish, critical, planned_start, planned_due, bind});
+    planned_cache[key].push_back(std::make_unique<Planned>(
+        Planned{template_index, start, active, finish, critical, planned_start, planned_due, bind}));
     ++planned_cached;
+    return planned_cache[key].back().get();
+  }
+  void use_planned(const Planned& p) {
+    planned_start = p.planned_start;
+    planned_due = p.planned_due;
+    bind = p.bind;
+    finish = p.finish;
+    critical = p.critical;
   }
 
   void reset(std::size_t n) {
@@ -823,24 +846,25 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Over
   }
   if (!same_plan) {
     // What depends on the plan alone.
+    const Work::Planned* planned = nullptr;
     if (facts) {
       if (facts->active.size() != n_nodes)
         throw Error(Errc::invalid, "", "plan facts do not match template \"" + ct.source->id + "\"");
       w.active = facts->active;
+      if (const auto it = w.planned_by_facts.find({facts, a.start}); it != w.planned_by_facts.end()) planned = it->second;
     } else {
       activate(a, ct, w);
     }
-    const std::uint64_t key = w.planned_key(a.start);
-    if (const Work::Planned* p = w.find_planned(key, a.start)) {
-      w.planned_start = p->planned_start;
-      w.planned_due = p->planned_due;
-      w.bind = p->bind;
-      w.finish = p->finish;
-      w.critical = p->critical;
-    } else {
-      plan(a, ct, w);
-      w.keep_planned(key, a.start);
+    if (!planned) {
+      const std::uint64_t key = w.planned_key(a.start);
+      planned = w.find_planned(key, a.start);
+      if (!planned) {
+        plan(a, ct, w);
+        planned = w.keep_planned(key, a.start);
+      }
+      if (facts) w.planned_by_facts.emplace(Work::FactsKey{facts, a.start}, planned);
     }
+    w.use_planned(*planned);
   }
   commit_dates(ct, as_of, w);
   r.goals = a.goals.evaluate(as_of, policy.goals);
