@@ -141,6 +141,7 @@ struct Work {
   bool criteria_read_attributes = true;
   std::vector<std::uint8_t> active, finish, critical;
   std::vector<Day> planned_start, planned_due;
+  std::vector<Day> planned_pf;  // the latest predecessor finish the planned pass saw
   std::vector<std::size_t> bind;
   // The rest is per evaluation.
   std::vector<std::uint8_t> skipped, redated;
@@ -160,7 +161,7 @@ struct Work {
     std::size_t template_index = 0;
     Day start = 0;
     std::vector<std::uint8_t> active, finish, critical;
-    std::vector<Day> planned_start, planned_due;
+    std::vector<Day> planned_start, planned_due, planned_pf;
     std::vector<std::size_t> bind;
   };
   std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<Planned>>> planned_cache;
@@ -200,12 +201,13 @@ struct Work {
       planned_cached = 0;
     }
     planned_cache[key].push_back(std::make_unique<Planned>(
-        Planned{template_index, start, active, finish, critical, planned_start, planned_due, bind}));
+        Planned{template_index, start, active, finish, critical, planned_start, planned_due, planned_pf, bind}));
     ++planned_cached;
     return planned_cache[key].back().get();
   }
   void use_planned(const Planned& p) {
     planned_start = p.planned_start;
+    planned_pf = p.planned_pf;
     planned_due = p.planned_due;
     bind = p.bind;
     finish = p.finish;
@@ -501,9 +503,15 @@ void Scheduler::Impl::schedule_node(const CompiledTemplate& ct, std::size_t n, D
       finish[n] = w.done[n];
       return;
     }
-    Day s, f;
+    if (!actuals) w.planned_pf[n] = pf;
+    Day s = kNoDay, f;
     bool bound = false;
-    if (!cn.task) {
+    if (actuals && pf == w.planned_pf[n]) {
+      // Its predecessors finish when planned: so would it, before today and
+      // the re-dates are taken into account (the same arithmetic as the
+      // planned pass, on the same inputs).
+      f = w.planned_due[n];
+    } else if (!cn.task) {
       const Day gate = advance(start, cn.milestone->offset, cn.milestone->days);
       bound = pf != kNoDay && pf >= gate;
       s = f = bound ? pf : gate;
@@ -775,6 +783,7 @@ schedule_detail::PlanFacts Scheduler::Impl::facts(const AccountPlan& a) const {
 void Scheduler::Impl::plan(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const {
   const std::size_t n_nodes = ct.nodes.size();
   w.planned_start.assign(n_nodes, kNoDay);
+  w.planned_pf.assign(n_nodes, kNoDay);
   w.planned_due.assign(n_nodes, kNoDay);
   w.bind.assign(n_nodes, kNone);
   schedule(ct, a.start, a.start, false, w);  // the plan does not depend on the day
