@@ -10,6 +10,7 @@
 
 #include "parallel.hpp"
 #include "schedule_detail.hpp"
+#include "signals_detail.hpp"
 
 namespace firstvalue {
 namespace {
@@ -85,6 +86,7 @@ struct Portfolio::Impl {
   Scheduler scheduler;
   std::vector<TemplateIndex> templates;
   std::vector<std::size_t> factor_metric;  // health factor → metric
+  signals_detail::Signals signals;         // config.signals, compiled
   std::vector<Account> accounts;
   std::vector<Profile> profiles;
   std::vector<AccountActivity> activity;
@@ -96,7 +98,7 @@ struct Portfolio::Impl {
   std::vector<std::uint32_t> facts_of;  // by account
 
   explicit Impl(PortfolioConfig c)
-      : config(std::move(c)), scheduler(config.templates, config.calendar, config.plan_policy) {
+      : config(std::move(c)), scheduler(config.templates, config.calendar, config.plan_policy), signals(config.signals) {
     for (const Template& t : config.templates.templates()) templates.push_back(index_template(t));
     const auto& factors = config.health.factors();
     for (std::size_t k = 0; k < factors.size(); ++k) {
@@ -410,7 +412,7 @@ struct Portfolio::Impl {
     in.planned_users = a.planned_users;
     in.milestones = now.milestones;
     in.goals = now.goals;
-    out.assessment = assess(config.signals, in);
+    out.assessment = signals.assess(in);
     const int window = config.signals.window_days;
     out.days_left = std::max(0, a.signature + window - as_of);
     out.priority = worklist_priority(out.assessment.risk, a.arr, as_of - a.signature, window);
