@@ -45,6 +45,12 @@ void check_day(std::int64_t d, const char* what) {
     throw_invalid(what, "day " + std::to_string(d) + " is outside 0001-01-01 .. 9999-12-31");
 }
 
+// weekday(d) for d >= -719166 (a day before kFirstDay) and d <= kLastDay, in
+// unsigned 32-bit arithmetic: 719166 is a multiple of 7.
+inline int weekday_fast(std::int64_t d) noexcept {
+  return static_cast<int>((static_cast<std::uint32_t>(d + 719166) + 3u) % 7u);
+}
+
 int weekday_index(std::string_view name) {
   for (std::size_t i = 0; i < 7; ++i)
     if (name == kShortNames[i] || name == kLongNames[i]) return static_cast<int>(i);
@@ -92,6 +98,14 @@ Calendar::Calendar(std::array<bool, 7> weekend, std::vector<Day> holidays) : wee
   if (worked_per_week_ == 0) throw_invalid("weekend", "at least one day of the week must be worked");
   worked_prefix_[0] = 0;
   for (std::size_t i = 0; i < 7; ++i) worked_prefix_[i + 1] = worked_prefix_[i] + (weekend_[i] ? 0 : 1);
+  for (std::size_t w = 0; w < 7; ++w) {
+    int ahead = 0;
+    while (weekend_[(w + static_cast<std::size_t>(ahead)) % 7]) ++ahead;
+    to_worked_[w] = static_cast<std::int8_t>(ahead);
+    int k = 0;
+    for (int step = 1; k < worked_per_week_; ++step)
+      if (!weekend_[(w + static_cast<std::size_t>(step)) % 7]) to_nth_worked_[w][static_cast<std::size_t>(++k)] = static_cast<std::int8_t>(step);
+  }
   std::sort(holidays.begin(), holidays.end());
   holidays.erase(std::unique(holidays.begin(), holidays.end()), holidays.end());
   // A holiday on a weekend changes nothing; dropping it keeps the counts simple.
@@ -104,6 +118,8 @@ bool Calendar::is_holiday(Day d) const noexcept {
 }
 
 Day Calendar::roll_forward(Day d) const {
+  if (holidays_.empty() && d >= kFirstDay && d <= kLastDay - 7)
+    return d + to_worked_[static_cast<std::size_t>(weekday_fast(d))];
   check_day(d, "day");
   std::int64_t x = d;
   while (!is_business_day(static_cast<Day>(x))) check_day(++x, "result");
@@ -122,7 +138,7 @@ std::int64_t Calendar::weekdays_between(Day a, Day b) const noexcept {
   const std::int64_t full_weeks = n / 7;
   const auto rem = static_cast<int>(n % 7);
   // Days a+1 … a+rem have weekdays w+1 … w+rem (mod 7).
-  const int w = weekday(a);
+  const int w = weekday_fast(a);  // a >= kFirstDay - 1
   auto worked_upto = [&](int i) {  // worked days among weekday indices [0, i), i in [0, 14]
     return i <= 7 ? worked_prefix_[static_cast<std::size_t>(i)]
                   : worked_per_week_ + worked_prefix_[static_cast<std::size_t>(i - 7)];
@@ -144,6 +160,14 @@ int Calendar::business_days_between(Day a, Day b) const {
 }
 
 Day Calendar::add_business_days(Day d, int n) const {
+  // Without holidays, whole weeks then the remaining worked days in one step:
+  // the loop below, where it cannot leave the range.
+  if (holidays_.empty() && n > 0 && d >= kFirstDay && d <= kLastDay) {
+    const std::int64_t weeks = (static_cast<std::int64_t>(n) - 1) / worked_per_week_;
+    const auto rem = static_cast<std::size_t>(n - weeks * worked_per_week_);
+    const std::int64_t x = d + 7 * weeks + to_nth_worked_[static_cast<std::size_t>(weekday_fast(d))][rem];
+    if (x <= kLastDay) return static_cast<Day>(x);
+  }
   check_day(d, "day");
   const int step = n >= 0 ? 1 : -1;
   std::int64_t remaining = n >= 0 ? std::int64_t{n} : -std::int64_t{n};

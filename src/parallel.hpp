@@ -3,6 +3,7 @@
 // scheduling so both cap and chunk the same way.
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <exception>
 #include <thread>
@@ -43,6 +44,60 @@ void parallel_ranges(std::size_t n, unsigned threads, std::size_t min_per_range,
     run(0);
   }
   for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace firstvalue::detail
+
+namespace firstvalue::detail {
+
+// Like parallel_ranges, but the threads take chunks of `chunk` items in turn
+// rather than one range each, so that a thread slowed down (another process
+// on its core, slower accounts) does less of the work instead of holding the
+// others up. Each thread calls init() once and then fn(state, begin, end) for
+// each chunk it takes. Every chunk runs; the exception of the lowest failing
+// chunk is rethrown, so, as with parallel_ranges, the error a caller sees is
+// the one of the lowest failing item whatever the timing.
+template <class Init, class F>
+void parallel_chunks(std::size_t n, unsigned threads, std::size_t chunk, Init&& init, F&& fn) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  threads = threads == 0 ? cores : std::min(threads, cores);
+  chunk = std::max<std::size_t>(1, chunk);
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, n / chunk)));
+  if (threads <= 1) {
+    auto state = init();
+    fn(state, std::size_t{0}, n);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::vector<std::exception_ptr> errors(chunks);
+  std::vector<std::exception_ptr> init_errors(threads);
+  {
+    std::vector<std::jthread> pool;
+    pool.reserve(threads - 1);
+    auto run = [&](unsigned t) {
+      try {
+        auto state = init();
+        for (;;) {
+          const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
+          if (c >= chunks) break;
+          try {
+            fn(state, c * chunk, std::min(n, (c + 1) * chunk));
+          } catch (...) {
+            errors[c] = std::current_exception();
+          }
+        }
+      } catch (...) {
+        init_errors[t] = std::current_exception();
+      }
+    };
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run, t);
+    run(0);
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (const auto& e : init_errors)
     if (e) std::rethrow_exception(e);
 }
 

@@ -9,6 +9,8 @@
 #include "firstvalue/sample_portfolio.hpp"
 
 #include "parallel.hpp"
+#include "schedule_detail.hpp"
+#include "signals_detail.hpp"
 
 namespace firstvalue {
 namespace {
@@ -98,13 +100,19 @@ struct Portfolio::Impl {
   Scheduler scheduler;
   std::vector<TemplateIndex> templates;
   std::vector<std::size_t> factor_metric;  // health factor → metric
+  signals_detail::Signals signals;         // config.signals, compiled
   std::vector<Account> accounts;
   std::vector<Profile> profiles;
   std::vector<Hot> hot;  // and the activity state, by account
   KeyIndex index;
+  // What the scheduler derives from each account's plan alone (template,
+  // nodes switched on), computed once when the account is added: accounts
+  // share the few distinct ones.
+  std::vector<schedule_detail::PlanFacts> facts_table;
+  std::vector<std::uint32_t> facts_of;  // by account
 
   explicit Impl(PortfolioConfig c)
-      : config(std::move(c)), scheduler(config.templates, config.calendar, config.plan_policy) {
+      : config(std::move(c)), scheduler(config.templates, config.calendar, config.plan_policy), signals(config.signals) {
     for (const Template& t : config.templates.templates()) templates.push_back(index_template(t));
     const auto& factors = config.health.factors();
     for (std::size_t k = 0; k < factors.size(); ++k) {
@@ -126,56 +134,148 @@ struct Portfolio::Impl {
             templates[p.template_index].core_features, ids.subspan(p.planned)};
   }
 
+  // Per-thread working memory, reused from account to account.
+  struct Snapshot {
+    ActivityMetrics metrics;
+    PlanReport plan;
+    std::vector<MilestoneIssue> milestones;
+    std::vector<GoalIssue> goals;
+    std::array<double, kMetricNames.size()> values{};
+    std::vector<double> inputs;  // by health factor
+    double health = kNaN;
+    int weakest = -1;
+  };
+  struct Scratch {
+    explicit Scratch(const Scheduler& s) : evaluator(s) {}
+    schedule_detail::Evaluator evaluator;
+    // The working plan: the account's plan with its events merged in, as an
+    // overlay the scheduler reads without a copy of the plan.
+    std::vector<Progress> merged;            // by node
+    std::vector<const Progress*> progress;   // by node: into merged, or null
+    std::vector<schedule_detail::MetricValue> values;
+    std::vector<std::size_t> ends;           // each extra snapshot's end in values
+    std::vector<schedule_detail::ExtraSnapshot> snapshots;
+    std::vector<Day> firsts, planned_firsts;
+    std::vector<std::uint32_t> counts;
+    Snapshot now, before;
+  };
+
+  // Days of one account (first logins) fall within a few weeks or months: a
+  // counting sort beats comparisons on them.
+  static void sort_days(std::vector<Day>& days, std::vector<std::uint32_t>& counts) {
+    if (days.size() < 16) {
+      std::sort(days.begin(), days.end());
+      return;
+    }
+    const auto [lo, hi] = std::minmax_element(days.begin(), days.end());
+    const Day first = *lo;
+    const auto span = static_cast<std::size_t>(static_cast<std::int64_t>(*hi) - first + 1);
+    if (span > 4 * days.size() + 256) {
+      std::sort(days.begin(), days.end());
+      return;
+    }
+    counts.assign(span, 0);
+    for (const Day d : days) ++counts[static_cast<std::size_t>(d - first)];
+    std::size_t k = 0;
+    for (std::size_t d = 0; d < span; ++d)
+      for (std::uint32_t c = counts[d]; c > 0; --c) days[k++] = first + static_cast<Day>(d);
+  }
+
   // The account's plan as the scheduler should see it on `as_of`: declared
   // progress merged with milestone events, and the activity metrics its
   // criteria read, on the days they changed.
-  void working_plan(std::size_t i, Day as_of, const ActivityMetrics& m, AccountPlan& w) const {
+  // `same_account`: the previous call was for the same account, whose users'
+  // first logins are still in x.
+  schedule_detail::Overlay working_plan(std::size_t i, Day as_of, const ActivityMetrics& m, Scratch& x,
+                                        bool same_account) const {
     const Account& a = accounts[i];
     const TemplateIndex& t = templates[profiles[i].template_index];
-    w = a.plan;
-    const ActivityProfile prof = profile(i);
-    for (const PlanEvent& e : plan_events(hot[i].activity, prof)) {
+    const std::size_t nodes = t.node_ids.size();
+    if (x.merged.size() < nodes) x.merged.resize(nodes);
+    x.progress.assign(nodes, nullptr);
+    auto touch = [&](std::size_t n) -> Progress& {
+      Progress& p = x.merged[n];
+      if (!x.progress[n]) {
+        p.done.reset();
+        p.skipped = false;
+        p.redates.clear();
+        x.progress[n] = &p;
+      }
+      return p;
+    };
+    // The plan's ids were checked against the template when the account was added.
+    for (const auto& [id, p] : a.plan.progress) {
+      const std::size_t n = t.node_of.find(id)->second;
+      x.merged[n] = p;
+      x.progress[n] = &x.merged[n];
+    }
+    const ActivityProfile view = profile(i);
+    for (const PlanEvent& e : plan_events(hot[i].activity, view)) {
       if (e.on > as_of) continue;
-      Progress& p = w.progress[t.node_ids[e.node]];
+      Progress& p = touch(e.node);
       if (!e.redate) p.done = p.done ? std::min(*p.done, e.on) : e.on;
       else p.redates.push_back({e.on, e.to});
     }
-    for (auto& [id, p] : w.progress)
-      std::stable_sort(p.redates.begin(), p.redates.end(), [](const Redate& x, const Redate& y) { return x.on < y.on; });
-    if (t.criteria_metrics.empty()) return;
+    for (std::size_t n = 0; n < nodes; ++n)
+      if (x.progress[n] && x.merged[n].redates.size() > 1)
+        std::stable_sort(x.merged[n].redates.begin(), x.merged[n].redates.end(),
+                         [](const Redate& p, const Redate& q) { return p.on < q.on; });
+    x.values.clear();
+    x.ends.clear();
+    x.snapshots.clear();
+    const schedule_detail::PlanFacts* facts = &facts_table[facts_of[i]];
+    if (t.criteria_metrics.empty()) return {x.progress, {}, facts};
     const bool users = std::any_of(t.criteria_metrics.begin(), t.criteria_metrics.end(), [](std::size_t k) {
       return k == m_active_users || k == m_seat_activation || k == m_planned_activation;
     });
+    const std::vector<Day>& firsts = x.firsts;
+    const std::vector<Day>& planned = x.planned_firsts;
+    const Profile& prof = profiles[i];
+    if (users && !same_account) {
+      // Every user's first login, and each planned user's, sorted, whatever
+      // the day: the users active by a day are those up to it.
+      x.firsts = first_logins(hot[i].activity, view);
+      x.planned_firsts.clear();
+      for (std::size_t u = 0; u < prof.planned_slot.size(); ++u)
+        if (const Day d = planned_first_login(hot[i].activity, view, u); d != kNever) x.planned_firsts.push_back(d);
+      sort_days(x.planned_firsts, x.counts);
+    }
     if (users) {
       // The user counts change only on first logins, so the days they reached
       // each value are exact.
-      std::vector<Day> firsts = first_logins(hot[i].activity, prof);
-      firsts.erase(std::upper_bound(firsts.begin(), firsts.end(), as_of), firsts.end());
-      std::vector<Day> planned_firsts;
-      for (std::size_t u = 0; u < prof.planned_slot.size(); ++u) {
-        const Day d = planned_first_login(hot[i].activity, prof, u);
-        if (d != kNever) planned_firsts.push_back(d);
-      }
-      std::sort(planned_firsts.begin(), planned_firsts.end());
-      for (std::size_t k = 0; k < firsts.size(); ++k) {
-        if (k + 1 < firsts.size() && firsts[k + 1] == firsts[k]) continue;
-        MetricSnapshot s{firsts[k], {}};
+      const auto count = static_cast<std::size_t>(std::upper_bound(firsts.begin(), firsts.end(), as_of) - firsts.begin());
+      for (std::size_t k = 0; k < count; ++k) {
+        if (k + 1 < count && firsts[k + 1] == firsts[k]) continue;
         const int n = static_cast<int>(k + 1);
-        s.values["active_users"] = static_cast<double>(n);
-        if (a.provisioned_seats > 0) s.values["seat_activation"] = static_cast<double>(n) / a.provisioned_seats;
+        x.values.push_back({kMetricNames[m_active_users], static_cast<double>(n)});
+        if (a.provisioned_seats > 0)
+          x.values.push_back({kMetricNames[m_seat_activation], static_cast<double>(n) / a.provisioned_seats});
         if (!prof.planned_slot.empty()) {
-          const auto planned = std::upper_bound(planned_firsts.begin(), planned_firsts.end(), firsts[k]) - planned_firsts.begin();
-          s.values["planned_activation"] = static_cast<double>(planned) / static_cast<double>(prof.planned_slot.size());
+          const auto active = std::upper_bound(planned.begin(), planned.end(), firsts[k]) - planned.begin();
+          x.values.push_back({kMetricNames[m_planned_activation],
+                              static_cast<double>(static_cast<int>(active)) / static_cast<double>(prof.planned_slot.size())});
         }
-        w.metrics.push_back(std::move(s));
+        x.ends.push_back(x.values.size());
+        x.snapshots.push_back({firsts[k], {}});
       }
     }
-    MetricSnapshot now{as_of, {}};
     std::array<double, kMetricNames.size()> v{};
     activity_values(m, v);
+    const std::size_t now_begin = x.values.size();
     for (const std::size_t k : t.criteria_metrics)
-      if (!std::isnan(v[k])) now.values[std::string(kMetricNames[k])] = v[k];
-    if (!now.values.empty()) w.metrics.push_back(std::move(now));
+      if (!std::isnan(v[k])) x.values.push_back({kMetricNames[k], v[k]});
+    if (x.values.size() > now_begin) {
+      x.ends.push_back(x.values.size());
+      x.snapshots.push_back({as_of, {}});
+    }
+    // The spans, now that values no longer moves.
+    const std::span<const schedule_detail::MetricValue> all(x.values);
+    std::size_t begin = 0;
+    for (std::size_t k = 0; k < x.snapshots.size(); ++k) {
+      x.snapshots[k].values = all.subspan(begin, x.ends[k] - begin);
+      begin = x.ends[k];
+    }
+    return {x.progress, x.snapshots, facts};
   }
 
   static void activity_values(const ActivityMetrics& m, std::array<double, kMetricNames.size()>& v) {
@@ -194,22 +294,14 @@ struct Portfolio::Impl {
     v[m_active_users] = m.active_users;
   }
 
-  struct Snapshot {
-    ActivityMetrics metrics;
-    PlanReport plan;
-    std::vector<MilestoneIssue> milestones;
-    std::vector<GoalIssue> goals;
-    std::array<double, kMetricNames.size()> values{};
-    std::vector<double> inputs;  // by health factor, reused from account to account
-    double health = kNaN;
-    int weakest = -1;
-  };
-
-  void snapshot(std::size_t i, Day as_of, AccountPlan& scratch, Snapshot& s) const {
+  // One account as of a day. `issues`: also list the milestones late or
+  // re-dated, which the signals read (the week-ago snapshot needs only the
+  // health). `same_plan`: the previous snapshot was the same account's.
+  void snapshot(std::size_t i, Day as_of, Scratch& x, Snapshot& s, bool issues, bool same_plan) const {
     s.metrics = compute_metrics(hot[i].activity, profile(i), as_of);
-    working_plan(i, as_of, s.metrics, scratch);
-    s.plan = scheduler.evaluate(scratch, as_of);
-    plan_values(scratch, s);
+    const schedule_detail::Overlay overlay = working_plan(i, as_of, s.metrics, x, same_plan);
+    x.evaluator.evaluate(accounts[i].plan, &overlay, as_of, s.plan, same_plan);
+    plan_values(accounts[i].plan, x.progress, s, issues);
     activity_values(s.metrics, s.values);
     plan_metrics(s);
     s.inputs.resize(factor_metric.size());
@@ -219,12 +311,14 @@ struct Portfolio::Impl {
     s.weakest = r.weakest;
   }
 
-  // Milestones late or re-dated, goals off track.
-  void plan_values(const AccountPlan& plan, Snapshot& s) const {
+  // Milestones late or re-dated, goals off track. `progress`: the working
+  // plan's, by node.
+  void plan_values(const AccountPlan& plan, std::span<const Progress* const> progress, Snapshot& s, bool issues) const {
     s.milestones.clear();
     s.goals.clear();
     const PlanReport& r = s.plan;
-    for (const NodeReport& n : r.nodes) {
+    for (std::size_t k = 0; issues && k < r.nodes.size(); ++k) {
+      const NodeReport& n = r.nodes[k];
       if (!n.is_milestone || !n.active || n.done != kNoDay) continue;
       if (n.status != Status::overdue && n.status != Status::slipped) continue;
       MilestoneIssue x;
@@ -236,8 +330,8 @@ struct Portfolio::Impl {
         x.since = n.due + 1;
       } else {
         x.since = r.start;
-        if (const auto it = plan.progress.find(n.id); it != plan.progress.end())
-          for (const Redate& rd : it->second.redates)
+        if (const Progress* p = progress[k])
+          for (const Redate& rd : p->redates)
             if (rd.on <= r.as_of) x.since = std::max(x.since, rd.on);
       }
       s.milestones.push_back(std::move(x));
@@ -297,13 +391,16 @@ struct Portfolio::Impl {
     s.values[m_value_realization] = value;
   }
 
-  AccountResult evaluate_one(std::size_t i, Day as_of, AccountPlan& scratch, Snapshot& now, Snapshot& before) const {
-    AccountResult out;
+  // Into `out`, a default AccountResult (the results vector's own element, so
+  // that nothing is moved).
+  void evaluate_one(std::size_t i, Day as_of, Scratch& x, AccountResult& out) const {
     out.account = static_cast<std::uint32_t>(i);
-    snapshot(i, as_of, scratch, now);
+    Snapshot& now = x.now;
+    Snapshot& before = x.before;
+    snapshot(i, as_of, x, now, true, false);
     const Account& a = accounts[i];
     if (as_of - 7 >= a.signature) {
-      snapshot(i, as_of - 7, scratch, before);
+      snapshot(i, as_of - 7, x, before, false, true);
       out.health_week_ago = before.health;
       out.health_delta = now.health - before.health;
     }
@@ -323,22 +420,23 @@ struct Portfolio::Impl {
     in.planned_users = a.planned_users;
     in.milestones = now.milestones;
     in.goals = now.goals;
-    out.assessment = assess(config.signals, in);
+    out.assessment = signals.assess(in);
     const int window = config.signals.window_days;
     out.days_left = std::max(0, a.signature + window - as_of);
     out.priority = worklist_priority(out.assessment.risk, a.arr, as_of - a.signature, window);
     out.metrics = std::move(now.metrics);
-    return out;
   }
 
   // Accounts: resolve, validate and index, without touching the portfolio.
   struct Prepared {
     std::vector<Account> accounts;
     std::vector<Profile> profiles;
+    std::vector<schedule_detail::PlanFacts> facts;
   };
   Prepared prepare(std::vector<Account> list) const {
     Prepared p;
     KeyIndex fresh;
+    const schedule_detail::Evaluator evaluator(scheduler);
     for (std::size_t i = 0; i < list.size(); ++i) {
       Account& a = list[i];
       const std::string path = index_path("accounts", i);
@@ -362,6 +460,7 @@ struct Portfolio::Impl {
         const auto& ts = config.templates.templates();
         for (std::size_t t = 0; t < ts.size(); ++t)
           if (ts[t].id == r.template_id) prof.template_index = static_cast<std::uint32_t>(t);
+        p.facts.push_back(evaluator.facts(a.plan));
       } catch (const Error& e) {
         throw e.under(path);
       }
@@ -696,7 +795,33 @@ void Portfolio::add_accounts(std::vector<Account> list) {
   im.profiles.reserve(base + p.accounts.size());
   im.hot.reserve(base + p.accounts.size());
   im.index.reserve(base + p.accounts.size());
+  std::vector<schedule_detail::PlanFacts> table = im.facts_table;
+  std::vector<std::uint32_t> facts_of;
+  {
+    std::unordered_multimap<std::uint64_t, std::uint32_t> known;
+    auto key = [](const schedule_detail::PlanFacts& f) {
+      std::uint64_t h = hash64(f.selection, mix64(f.template_index * 2 + (f.criteria_read_attributes ? 1 : 0)));
+      for (const std::uint8_t x : f.active) h = (h ^ x) * 0x100000001b3ull;
+      return h;
+    };
+    for (std::size_t k = 0; k < table.size(); ++k) known.emplace(key(table[k]), static_cast<std::uint32_t>(k));
+    for (schedule_detail::PlanFacts& f : p.facts) {
+      const std::uint64_t h = key(f);
+      std::uint32_t found = static_cast<std::uint32_t>(-1);
+      for (auto [it, end] = known.equal_range(h); it != end && found == static_cast<std::uint32_t>(-1); ++it)
+        if (table[it->second] == f) found = it->second;
+      if (found == static_cast<std::uint32_t>(-1)) {
+        found = static_cast<std::uint32_t>(table.size());
+        table.push_back(std::move(f));
+        known.emplace(h, found);
+      }
+      facts_of.push_back(found);
+    }
+  }
+  im.facts_of.reserve(base + p.accounts.size());
   // Nothing below throws but allocation, which the reserves above did.
+  im.facts_table.swap(table);
+  im.facts_of.insert(im.facts_of.end(), facts_of.begin(), facts_of.end());
   for (std::size_t i = 0; i < p.accounts.size(); ++i) {
     im.index.emplace(p.accounts[i].key, static_cast<std::uint32_t>(base + i));
     im.accounts.push_back(std::move(p.accounts[i]));
@@ -713,11 +838,13 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
   ScanResult out;
   out.as_of = as_of;
   out.accounts.resize(im.accounts.size());
-  detail::parallel_ranges(im.accounts.size(), threads, 256, 1, [&](std::size_t lo, std::size_t hi) {
-    AccountPlan scratch;
-    Impl::Snapshot now, before;
-    for (std::size_t i = lo; i < hi; ++i) out.accounts[i] = im.evaluate_one(i, as_of, scratch, now, before);
-  });
+  // Chunks taken in turn: on a machine shared with other work, a static split
+  // waits for the slowest thread.
+  detail::parallel_chunks(
+      im.accounts.size(), threads, 256, [&] { return std::make_unique<Impl::Scratch>(im.scheduler); },
+      [&](std::unique_ptr<Impl::Scratch>& scratch, std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; ++i) im.evaluate_one(i, as_of, *scratch, out.accounts[i]);
+      });
   for (std::size_t i = 0; i < out.accounts.size(); ++i) {
     const AccountState s = out.accounts[i].assessment.state;
     ++out.by_state[static_cast<std::size_t>(s)];
@@ -736,17 +863,21 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
 AccountResult Portfolio::evaluate_account(std::size_t index, Day as_of) const {
   check_as_of(as_of);
   account(index);
-  AccountPlan scratch;
-  Impl::Snapshot now, before;
-  return impl_->evaluate_one(index, as_of, scratch, now, before);
+  Impl::Scratch scratch(impl_->scheduler);
+  AccountResult r;
+  impl_->evaluate_one(index, as_of, scratch, r);
+  return r;
 }
 
 PlanReport Portfolio::plan_report(std::size_t index, Day as_of) const {
   check_as_of(as_of);
   account(index);
-  AccountPlan scratch;
-  impl_->working_plan(index, as_of, compute_metrics(impl_->hot[index].activity, impl_->profile(index), as_of), scratch);
-  return impl_->scheduler.evaluate(scratch, as_of);
+  Impl::Scratch scratch(impl_->scheduler);
+  const ActivityMetrics m = compute_metrics(impl_->hot[index].activity, impl_->profile(index), as_of);
+  const schedule_detail::Overlay overlay = impl_->working_plan(index, as_of, m, scratch, false);
+  PlanReport r;
+  scratch.evaluator.evaluate(impl_->accounts[index].plan, &overlay, as_of, r);
+  return r;
 }
 
 }  // namespace firstvalue

@@ -1,14 +1,16 @@
 #include "firstvalue/schedule.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <unordered_map>
 
 #include "firstvalue/error.hpp"
 #include "parallel.hpp"
 #include "plan_graph.hpp"
+#include "schedule_detail.hpp"
 
 namespace firstvalue {
-namespace {
+namespace schedule_detail {
 
 using plan_detail::kNone;
 
@@ -20,7 +22,13 @@ struct CompiledNode {
   std::size_t owner = kNone;   // a task's milestone node
   std::string path;
   std::vector<std::size_t> preds;
-  bool has_tasks = false;  // milestone with at least one task
+  bool has_tasks = false;    // milestone with at least one task
+  bool handoff = false;      // milestone of kind "handoff"
+  bool first_value = false;  // milestone of kind "first_value"
+  const Expr* condition = nullptr;
+  const Expr* criterion = nullptr;             // done_when
+  std::vector<std::uint32_t> criterion_slots;  // the scope slot of each variable of the criterion
+  NodeReport report;  // the fields that come from the template, filled in once
 };
 
 struct CompiledTemplate {
@@ -28,6 +36,24 @@ struct CompiledTemplate {
   std::vector<CompiledNode> nodes;  // template order: each milestone, then its tasks
   std::vector<std::size_t> order;   // topological
   std::unordered_map<std::string, std::size_t> by_id;
+  // Every name a completion or exit criterion reads: the values criteria see
+  // are kept by slot rather than by name.
+  std::vector<std::string> slots;
+  std::vector<std::uint32_t> exit_slots;
+
+  std::uint32_t slot(const std::string& name) {
+    for (std::size_t s = 0; s < slots.size(); ++s)
+      if (slots[s] == name) return static_cast<std::uint32_t>(s);
+    slots.push_back(name);
+    return static_cast<std::uint32_t>(slots.size() - 1);
+  }
+  // kNoSlot when no criterion reads the name.
+  static constexpr std::uint32_t kNoSlot = static_cast<std::uint32_t>(-1);
+  std::uint32_t find_slot(std::string_view name) const noexcept {
+    for (std::size_t s = 0; s < slots.size(); ++s)
+      if (slots[s] == name) return static_cast<std::uint32_t>(s);
+    return kNoSlot;
+  }
 };
 
 CompiledTemplate compile(const Template& t) {
@@ -45,9 +71,31 @@ CompiledTemplate compile(const Template& t) {
     cn.path = gn.path;
     cn.preds = gn.preds;
     cn.has_tasks = gn.milestone && !cn.milestone->tasks.empty();
+    cn.handoff = !cn.task && cn.milestone->kind == "handoff";
+    cn.first_value = !cn.task && cn.milestone->kind == "first_value";
+    const std::optional<Expr>& cond = cn.task ? cn.task->condition : cn.milestone->condition;
+    const std::optional<Expr>& crit = cn.task ? cn.task->done_when : cn.milestone->done_when;
+    if (cond) cn.condition = &*cond;
+    if (crit) {
+      cn.criterion = &*crit;
+      for (const std::string& v : crit->variables()) cn.criterion_slots.push_back(c.slot(v));
+    }
+    NodeReport& x = cn.report;
+    x.id = cn.task ? cn.task->id : cn.milestone->id;
+    x.name = cn.task ? cn.task->name : cn.milestone->name;
+    x.phase = cn.phase->id;
+    x.milestone = cn.milestone->id;
+    x.kind = cn.task ? std::string_view("task") : std::string_view(cn.milestone->kind);
+    x.is_milestone = !cn.task;
+    if (cn.task) {
+      x.owner = cn.task->owner;
+      x.role = cn.task->role;
+    }
     c.by_id.emplace(gn.id, n);
     c.nodes.push_back(std::move(cn));
   }
+  if (t.exit)
+    for (const std::string& v : t.exit->variables()) c.exit_slots.push_back(c.slot(v));
   return c;
 }
 
@@ -56,41 +104,122 @@ Day max_day(Day a, Day b) { return a > b ? a : b; }
 // The milestones that end the onboarding: the `handoff` ones when the
 // template has any (full value, often a quarter later, is tracked but does
 // not hold the onboarding open), otherwise every milestone.
-std::vector<std::uint8_t> finish_milestones(const CompiledTemplate& ct, const std::vector<std::uint8_t>& active) {
-  std::vector<std::uint8_t> finish(ct.nodes.size(), 0);
+void finish_milestones(const CompiledTemplate& ct, const std::vector<std::uint8_t>& active,
+                       std::vector<std::uint8_t>& finish) {
+  finish.assign(ct.nodes.size(), 0);
   bool any_handoff = false;
   for (std::size_t n = 0; n < ct.nodes.size(); ++n)
-    any_handoff = any_handoff || (!ct.nodes[n].task && active[n] && ct.nodes[n].milestone->kind == "handoff");
+    any_handoff = any_handoff || (!ct.nodes[n].task && active[n] && ct.nodes[n].handoff);
   for (std::size_t n = 0; n < ct.nodes.size(); ++n)
-    finish[n] = !ct.nodes[n].task && active[n] && (!any_handoff || ct.nodes[n].milestone->kind == "handoff");
-  return finish;
+    finish[n] = !ct.nodes[n].task && active[n] && (!any_handoff || ct.nodes[n].handoff);
 }
 
-std::string count_of(int n, const char* unit) {
-  return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+// Appends "<n> <unit>" or "<n> <unit>s".
+void append_count(std::string& out, int n, std::string_view unit) {
+  char b[16];
+  const auto res = std::to_chars(b, b + sizeof b, n);
+  out.append(b, res.ptr);
+  out += ' ';
+  out += unit;
+  if (n != 1) out += 's';
 }
 
-// Per-account working state, one slot per node.
+// A reading on or before as_of: one of the plan's, or one of the overlay's.
+struct SnapshotRef {
+  Day day = 0;
+  const MetricSnapshot* plan = nullptr;
+  const ExtraSnapshot* extra = nullptr;
+};
+
+// Per-account working state, one slot per node. Reused from account to
+// account, so evaluation allocates only while the vectors grow.
 struct Work {
-  std::vector<std::uint8_t> active, skipped;
-  std::vector<const Progress*> progress;
-  std::vector<Day> planned_start, planned_due, bind_pred_finish, due, forecast, done;
+  // What depends on the plan alone, not on the day: the template, the nodes
+  // switched on, the planned schedule and its critical path.
+  std::size_t template_index = 0;
+  std::string selection;
+  bool criteria_read_attributes = true;
+  std::vector<std::uint8_t> active, finish, critical;
+  std::vector<Day> planned_start, planned_due;
+  std::vector<Day> planned_pf;  // the latest predecessor finish the planned pass saw
   std::vector<std::size_t> bind;
+  // The rest is per evaluation.
+  std::vector<std::uint8_t> skipped, redated;
+  std::vector<const Progress*> progress;
+  std::vector<Day> due, forecast, done;
   std::vector<Completion> completion;
   std::vector<int> slip_count, slip_days;
-  std::vector<std::uint8_t> critical, redated;
-  std::vector<const MetricSnapshot*> snapshots;  // on or before as_of, in day order
+  std::vector<SnapshotRef> snapshots;  // on or before as_of, in day order
+  std::vector<Day> days;
+  std::vector<std::size_t> waiting;
+  std::vector<int> missing;  // per node: the criterion's first variable not measured yet, -1 none
+  std::vector<Value> args;   // the values of one expression's variables
+
+  // Planned schedules already computed, by template, start and active nodes:
+  // accounts signed the same day with the same options share one.
+  struct Planned {
+    std::size_t template_index = 0;
+    Day start = 0;
+    std::vector<std::uint8_t> active, finish, critical;
+    std::vector<Day> planned_start, planned_due, planned_pf;
+    std::vector<std::size_t> bind;
+  };
+  std::unordered_map<std::uint64_t, std::vector<std::unique_ptr<Planned>>> planned_cache;
+  std::size_t planned_cached = 0;
+  static constexpr std::size_t kMaxPlanned = 4096;
+  // The same, found by the caller's plan facts (which fix the template and
+  // the active nodes) and the start, without hashing the active nodes.
+  struct FactsKey {
+    const PlanFacts* facts;
+    Day start;
+    bool operator==(const FactsKey&) const = default;
+  };
+  struct FactsKeyHash {
+    std::size_t operator()(const FactsKey& k) const noexcept {
+      return std::hash<const void*>{}(k.facts) ^ (static_cast<std::size_t>(static_cast<std::uint32_t>(k.start)) * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  std::unordered_map<FactsKey, const Planned*, FactsKeyHash> planned_by_facts;
+
+  std::uint64_t planned_key(Day start) const noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ull ^ (template_index * 0x9E3779B97F4A7C15ull) ^
+                      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(start)) << 20);
+    for (const std::uint8_t x : active) h = (h ^ x) * 0x100000001b3ull;
+    return h;
+  }
+  const Planned* find_planned(std::uint64_t key, Day start) const {
+    const auto it = planned_cache.find(key);
+    if (it == planned_cache.end()) return nullptr;
+    for (const auto& p : it->second)
+      if (p->template_index == template_index && p->start == start && p->active == active) return p.get();
+    return nullptr;
+  }
+  const Planned* keep_planned(std::uint64_t key, Day start) {
+    if (planned_cached >= kMaxPlanned) {
+      planned_by_facts.clear();
+      planned_cache.clear();
+      planned_cached = 0;
+    }
+    planned_cache[key].push_back(std::make_unique<Planned>(
+        Planned{template_index, start, active, finish, critical, planned_start, planned_due, planned_pf, bind}));
+    ++planned_cached;
+    return planned_cache[key].back().get();
+  }
+  void use_planned(const Planned& p) {
+    planned_start = p.planned_start;
+    planned_pf = p.planned_pf;
+    planned_due = p.planned_due;
+    bind = p.bind;
+    finish = p.finish;
+    critical = p.critical;
+  }
 
   void reset(std::size_t n) {
-    active.assign(n, 1);
     skipped.assign(n, 0);
     progress.assign(n, nullptr);
-    planned_start.assign(n, kNoDay);
-    planned_due.assign(n, kNoDay);
     due.assign(n, kNoDay);
     forecast.assign(n, kNoDay);
     done.assign(n, kNoDay);
-    bind.assign(n, kNone);
     completion.assign(n, Completion::open);
     slip_count.assign(n, 0);
     slip_days.assign(n, 0);
@@ -100,23 +229,49 @@ struct Work {
 };
 
 // Values that criteria see on a day: attributes, overlaid by the metric
-// readings so far, plus `goal.<metric or id>` from the success plan.
+// readings so far, plus `goal.<metric or id>` from the success plan. Kept by
+// slot: only the names some criterion of the template reads.
 class CriteriaScope {
  public:
-  CriteriaScope(const AccountPlan& a) : account_(a), current_(a.attributes) {}
+  // `read_attributes` false: the caller knows no slot is an attribute.
+  CriteriaScope(const AccountPlan& a, const CompiledTemplate& ct, bool read_attributes = true)
+      : account_(a), ct_(ct) {
+    value_.resize(ct.slots.size());
+    present_.assign(ct.slots.size(), 0);
+    for (std::size_t s = 0; read_attributes && s < ct.slots.size(); ++s)
+      if (const auto it = a.attributes.find(ct.slots[s]); it != a.attributes.end()) {
+        value_[s] = it->second;
+        present_[s] = 1;
+      }
+  }
 
-  void apply(const MetricSnapshot& s) {
-    for (const auto& [k, v] : s.values) current_.insert_or_assign(k, v);
+  void apply(const SnapshotRef& s) {
+    if (s.plan) {
+      for (const auto& [k, v] : s.plan->values) set(ct_.find_slot(k), v);
+    } else {
+      for (const MetricValue& m : s.extra->values) set(ct_.find_slot(m.name), Value(m.value));
+    }
   }
   void set_day(Day d) { day_ = d; }
 
-  Value operator()(std::string_view name) const {
-    if (const auto it = current_.find(name); it != current_.end()) return it->second;
+  Value operator()(std::uint32_t slot) const {
+    if (present_[slot]) return value_[slot];
+    const std::string_view name = ct_.slots[slot];
     if (name.starts_with("goal.")) return goal_value(name.substr(5));
     return {};
   }
+  bool measured(std::uint32_t slot) const {
+    if (present_[slot]) return !std::holds_alternative<std::monostate>(value_[slot]);
+    const std::string_view name = ct_.slots[slot];
+    return name.starts_with("goal.") && !std::holds_alternative<std::monostate>(goal_value(name.substr(5)));
+  }
 
  private:
+  void set(std::uint32_t slot, const Value& v) {
+    if (slot == CompiledTemplate::kNoSlot) return;
+    value_[slot] = v;
+    present_[slot] = 1;
+  }
   // The latest reading on or before the day; the baseline before any reading.
   Value goal_value(std::string_view key) const {
     for (const Goal& g : account_.goals.goals()) {
@@ -130,29 +285,42 @@ class CriteriaScope {
   }
 
   const AccountPlan& account_;
-  Attributes current_;
+  const CompiledTemplate& ct_;
+  std::vector<Value> value_;
+  std::vector<std::uint8_t> present_;
   Day day_ = 0;
 };
 
-// The first variable of a criterion that nothing has measured yet, if any.
-// Criteria read metrics that arrive over time, so "not measured yet" means
-// "does not hold yet", reported as a warning rather than an error; a typo
-// in a metric name shows up in every report's warnings.
-std::optional<std::string> unmeasured(const Expr& e, const CriteriaScope& scope) {
-  for (const std::string& v : e.variables())
-    if (std::holds_alternative<std::monostate>(scope(v))) return v;
-  return std::nullopt;
+// The index of the first variable of a criterion that nothing has measured
+// yet, or -1. Criteria read metrics that arrive over time, so "not measured
+// yet" means "does not hold yet", reported as a warning rather than an error;
+// a typo in a metric name shows up in every report's warnings.
+int unmeasured(const std::vector<std::uint32_t>& slots, const CriteriaScope& scope) {
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    if (!scope.measured(slots[i])) return static_cast<int>(i);
+  return -1;
 }
 
-bool test_at(const Expr& e, const CriteriaScope& scope, const std::string& path) {
+bool test_at(const Expr& e, const std::vector<std::uint32_t>& slots, const CriteriaScope& scope,
+             std::vector<Value>& args, const std::string& path, std::string_view suffix) {
+  args.resize(slots.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) args[i] = scope(slots[i]);
   try {
-    return e.test([&](std::string_view name) { return scope(name); });
+    return e.test(std::span<const Value>(args));
   } catch (const Error& err) {
-    throw err.under(path);
+    throw err.under(path + std::string(suffix));
   }
 }
 
-}  // namespace
+}  // namespace schedule_detail
+
+using schedule_detail::CompiledNode;
+using schedule_detail::CompiledTemplate;
+using schedule_detail::CriteriaScope;
+using schedule_detail::Work;
+using schedule_detail::max_day;
+using schedule_detail::append_count;
+using plan_detail::kNone;
 
 std::string_view to_string(Status v) noexcept {
   switch (v) {
@@ -204,7 +372,7 @@ struct Scheduler::Impl {
     if (!(policy.goals.at_risk_ratio >= 0 && policy.goals.at_risk_ratio <= 1))
       throw_invalid("policy.goals.at_risk_ratio", "must be within [0, 1]");
     if (policy.goals.grace_days < 0) throw_invalid("policy.goals.grace_days", "must be >= 0");
-    for (const Template& tpl : templates.templates()) compiled.push_back(compile(tpl));
+    for (const Template& tpl : templates.templates()) compiled.push_back(schedule_detail::compile(tpl));
   }
 
   // Business-day or calendar arithmetic, as the node asks.
@@ -221,22 +389,26 @@ struct Scheduler::Impl {
     return static_cast<Day>(x);
   }
 
-  void evaluate(const AccountPlan& a, Day as_of, Work& w, PlanReport& r) const;
+  // `overlay` null: the plan alone. `same_plan`: w holds what depends on the
+  // plan alone from the previous call.
+  void evaluate(const AccountPlan& a, const schedule_detail::Overlay* overlay, Day as_of, bool same_plan, Work& w,
+                PlanReport& r) const;
+  schedule_detail::PlanFacts facts(const AccountPlan& a) const;
 
  private:
   std::size_t choose(const AccountPlan& a, std::string& reason) const;
   void check_progress(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
   void activate(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
+  void plan(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const;
   // One scheduling pass; `actuals` switches from the plan to the forecast.
   void schedule(const CompiledTemplate& ct, Day start, Day as_of, bool actuals, Work& w) const;
   void schedule_node(const CompiledTemplate& ct, std::size_t n, Day start, Day as_of, bool actuals, Work& w,
-                     std::vector<Day>& finish) const;
+                     std::vector<Day>& finish, Day& earliest_business) const;
   void complete(const AccountPlan& a, const CompiledTemplate& ct, Day as_of,
                 const std::vector<GoalReport>& goals, Work& w, std::vector<std::string>& warnings) const;
   void commit_dates(const CompiledTemplate& ct, Day as_of, Work& w) const;
   Status status_of(std::size_t n, Day as_of, const Work& w) const;
-  void summarise(const AccountPlan& a, const CompiledTemplate& ct, Day as_of, const Work& w,
-                 PlanReport& r) const;
+  void summarise(const AccountPlan& a, const CompiledTemplate& ct, Day as_of, Work& w, PlanReport& r) const;
 };
 
 std::size_t Scheduler::Impl::choose(const AccountPlan& a, std::string& reason) const {
@@ -265,17 +437,19 @@ void Scheduler::Impl::check_progress(const AccountPlan& a, const CompiledTemplat
 }
 
 void Scheduler::Impl::activate(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const {
-  auto lookup = [&](std::string_view name) -> Value {
-    const auto it = a.attributes.find(name);
-    return it == a.attributes.end() ? Value{} : it->second;
-  };
+  w.active.assign(ct.nodes.size(), 1);
   for (std::size_t n = 0; n < ct.nodes.size(); ++n) {  // a milestone precedes its tasks
     const CompiledNode& cn = ct.nodes[n];
-    const std::optional<Expr>& cond = cn.task ? cn.task->condition : cn.milestone->condition;
     bool on = !cn.task || w.active[cn.owner];
-    if (on && cond) {
+    if (on && cn.condition) {
+      const std::vector<std::string>& vars = cn.condition->variables();
+      w.args.resize(vars.size());
+      for (std::size_t i = 0; i < vars.size(); ++i) {
+        const auto it = a.attributes.find(vars[i]);
+        w.args[i] = it == a.attributes.end() ? Value{} : it->second;
+      }
       try {
-        on = cond->test(lookup);
+        on = cn.condition->test(std::span<const Value>(w.args));
       } catch (const Error& e) {
         throw e.under(cn.path + ".condition");
       }
@@ -293,9 +467,10 @@ void Scheduler::Impl::activate(const AccountPlan& a, const CompiledTemplate& ct,
 
 void Scheduler::Impl::schedule(const CompiledTemplate& ct, Day start, Day as_of, bool actuals, Work& w) const {
   std::vector<Day>& finish = actuals ? w.forecast : w.planned_due;
+  Day earliest_business = kNoDay;  // roll_forward(as_of), once needed
   for (const std::size_t n : ct.order) {
     try {
-      schedule_node(ct, n, start, as_of, actuals, w, finish);
+      schedule_node(ct, n, start, as_of, actuals, w, finish, earliest_business);
     } catch (const Error&) {
       throw Error(Errc::invalid, ct.nodes[n].path,
                   "its dates fall outside 0001-01-01 .. 9999-12-31 (offsets and durations add up too far)");
@@ -304,7 +479,7 @@ void Scheduler::Impl::schedule(const CompiledTemplate& ct, Day start, Day as_of,
 }
 
 void Scheduler::Impl::schedule_node(const CompiledTemplate& ct, std::size_t n, Day start, Day as_of, bool actuals,
-                                    Work& w, std::vector<Day>& finish) const {
+                                    Work& w, std::vector<Day>& finish, Day& earliest_business) const {
   {
     const CompiledNode& cn = ct.nodes[n];
     Day pf = kNoDay;
@@ -328,9 +503,15 @@ void Scheduler::Impl::schedule_node(const CompiledTemplate& ct, std::size_t n, D
       finish[n] = w.done[n];
       return;
     }
-    Day s, f;
+    if (!actuals) w.planned_pf[n] = pf;
+    Day s = kNoDay, f;
     bool bound = false;
-    if (!cn.task) {
+    if (actuals && pf == w.planned_pf[n]) {
+      // Its predecessors finish when planned: so would it, before today and
+      // the re-dates are taken into account (the same arithmetic as the
+      // planned pass, on the same inputs).
+      f = w.planned_due[n];
+    } else if (!cn.task) {
       const Day gate = advance(start, cn.milestone->offset, cn.milestone->days);
       bound = pf != kNoDay && pf >= gate;
       s = f = bound ? pf : gate;
@@ -350,7 +531,11 @@ void Scheduler::Impl::schedule_node(const CompiledTemplate& ct, std::size_t n, D
     }
     // Open as of today: it cannot finish before today, nor before the date it was moved to.
     const DayCount days = cn.task ? cn.task->days : cn.milestone->days;
-    const Day earliest = days == DayCount::business ? calendar.roll_forward(as_of) : as_of;
+    Day earliest = as_of;
+    if (days == DayCount::business) {
+      if (earliest_business == kNoDay) earliest_business = calendar.roll_forward(as_of);
+      earliest = earliest_business;
+    }
     f = max_day(f, earliest);
     if (w.redated[n]) f = max_day(f, w.due[n]);
     finish[n] = f;
@@ -390,37 +575,37 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
   // from the plan start (attributes alone may already satisfy one) and then on
   // every day a metric or goal reading arrived; a reading from before the
   // start counts from the start.
-  const std::vector<const MetricSnapshot*>& snapshots = w.snapshots;
-  std::vector<Day> days;
+  const std::vector<schedule_detail::SnapshotRef>& snapshots = w.snapshots;
+  std::vector<Day>& days = w.days;
+  days.clear();
   if (a.start <= as_of) days.push_back(a.start);
-  for (const MetricSnapshot* s : snapshots) days.push_back(max_day(s->day, a.start));
+  for (const schedule_detail::SnapshotRef& s : snapshots) days.push_back(max_day(s.day, a.start));
   for (const Goal& g : a.goals.goals())
     for (const Observation& o : g.observations)
       if (o.day <= as_of) days.push_back(max_day(o.day, a.start));
-  std::sort(days.begin(), days.end());
+  if (!std::is_sorted(days.begin(), days.end())) std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
 
-  std::vector<std::size_t> waiting;
-  std::vector<std::optional<std::string>> missing(ct.nodes.size());
-  auto criterion_of = [&](std::size_t n) -> const std::optional<Expr>& {
-    return ct.nodes[n].task ? ct.nodes[n].task->done_when : ct.nodes[n].milestone->done_when;
-  };
+  std::vector<std::size_t>& waiting = w.waiting;
+  waiting.clear();
+  std::vector<int>& missing = w.missing;
+  missing.assign(ct.nodes.size(), -1);
   for (std::size_t n = 0; n < ct.nodes.size(); ++n)
-    if (criterion_of(n) && w.active[n] && !w.skipped[n] && w.done[n] == kNoDay) waiting.push_back(n);
+    if (ct.nodes[n].criterion && w.active[n] && !w.skipped[n] && w.done[n] == kNoDay) waiting.push_back(n);
   if (waiting.empty()) days.clear();  // nothing to detect: skip building the scope
   std::optional<CriteriaScope> scope_storage;
-  if (!days.empty()) scope_storage.emplace(a);
+  if (!days.empty()) scope_storage.emplace(a, ct, w.criteria_read_attributes);
   std::size_t next_snapshot = 0;
   for (const Day d : days) {
     CriteriaScope& scope = *scope_storage;
     if (waiting.empty()) break;
-    while (next_snapshot < snapshots.size() && snapshots[next_snapshot]->day <= d) scope.apply(*snapshots[next_snapshot++]);
+    while (next_snapshot < snapshots.size() && snapshots[next_snapshot].day <= d) scope.apply(snapshots[next_snapshot++]);
     scope.set_day(d);
     for (std::size_t i = 0; i < waiting.size();) {
       const std::size_t n = waiting[i];
-      const Expr& criterion = *criterion_of(n);
-      missing[n] = unmeasured(criterion, scope);
-      if (!missing[n] && test_at(criterion, scope, ct.nodes[n].path + ".done_when")) {
+      const CompiledNode& cn = ct.nodes[n];
+      missing[n] = schedule_detail::unmeasured(cn.criterion_slots, scope);
+      if (missing[n] < 0 && schedule_detail::test_at(*cn.criterion, cn.criterion_slots, scope, w.args, cn.path, ".done_when")) {
         w.done[n] = d;
         w.completion[n] = Completion::detected;
         waiting[i] = waiting.back();
@@ -431,8 +616,10 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
     }
   }
   for (const std::size_t n : waiting)
-    if (missing[n])
-      warnings.push_back(ct.nodes[n].path + ".done_when: \"" + *missing[n] + "\" has not been measured yet");
+    if (missing[n] >= 0)
+      warnings.push_back(ct.nodes[n].path + ".done_when: \"" +
+                         ct.nodes[n].criterion->variables()[static_cast<std::size_t>(missing[n])] +
+                         "\" has not been measured yet");
   // The first-value milestone is tied to the first-value goal, when there is one.
   std::optional<Day> first_value;
   for (const GoalReport& g : goals)
@@ -441,7 +628,7 @@ void Scheduler::Impl::complete(const AccountPlan& a, const CompiledTemplate& ct,
   for (const std::size_t n : ct.order) {
     const CompiledNode& cn = ct.nodes[n];
     if (cn.task || !w.active[n] || w.done[n] != kNoDay || w.skipped[n]) continue;
-    if (cn.milestone->kind == "first_value" && !cn.milestone->done_when && a.goals.first_value_goal()) {
+    if (cn.first_value && !cn.milestone->done_when && a.goals.first_value_goal()) {
       if (first_value) {
         w.done[n] = *first_value;
         w.completion[n] = Completion::detected;
@@ -485,14 +672,14 @@ Status Scheduler::Impl::status_of(std::size_t n, Day as_of, const Work& w) const
   return Status::on_time;
 }
 
-void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct, Day as_of, const Work& w,
+void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct, Day as_of, Work& w,
                                 PlanReport& r) const {
   int tasks = 0, tasks_done = 0;
   Day last_progress = a.start;
   bool all_milestones_done = true;
-  const std::vector<std::uint8_t> finish = finish_milestones(ct, w.active);
+  const std::vector<std::uint8_t>& finish = w.finish;
   int worst_overdue = -1, slipped = 0;
-  std::string worst_id, slipped_id;
+  std::string_view worst_id, slipped_id;
   for (std::size_t n = 0; n < ct.nodes.size(); ++n) {
     if (!w.active[n] || w.skipped[n]) continue;
     const bool is_done = w.done[n] != kNoDay;
@@ -523,41 +710,96 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
 
   bool exit_met = false;
   if (ct.source->exit) {
-    CriteriaScope scope(a);
-    for (const MetricSnapshot* s : w.snapshots) scope.apply(*s);  // in day order: the latest reading wins
+    CriteriaScope scope(a, ct, w.criteria_read_attributes);
+    for (const schedule_detail::SnapshotRef& s : w.snapshots) scope.apply(s);  // in day order: the latest reading wins
     scope.set_day(as_of);
-    if (const auto m = unmeasured(*ct.source->exit, scope))
-      r.warnings.push_back("exit: \"" + *m + "\" has not been measured yet");
+    if (const int m = schedule_detail::unmeasured(ct.exit_slots, scope); m >= 0)
+      r.warnings.push_back("exit: \"" + ct.source->exit->variables()[static_cast<std::size_t>(m)] +
+                           "\" has not been measured yet");
     else
-      exit_met = test_at(*ct.source->exit, scope, "exit");
+      exit_met = schedule_detail::test_at(*ct.source->exit, ct.exit_slots, scope, w.args, "exit", "");
   }
   r.concluded = all_milestones_done || exit_met;
   const int idle = calendar.business_days_between(last_progress, as_of);
+  std::string& reason = r.reason;
+  reason.clear();
+  auto overdue_by = [&] {
+    reason += "milestone \"";
+    reason += worst_id;
+    reason += "\" overdue by ";
+    append_count(reason, worst_overdue, "business day");
+  };
   if (r.concluded) {
     r.status = PlanStatus::on_track;
-    r.reason = exit_met && !all_milestones_done ? "concluded early: exit criterion met" : "onboarding concluded";
+    reason = exit_met && !all_milestones_done ? "concluded early: exit criterion met" : "onboarding concluded";
   } else if (worst_overdue >= policy.stuck_days) {
     r.status = PlanStatus::stuck;
-    r.reason = "milestone \"" + worst_id + "\" overdue by " + count_of(worst_overdue, "business day");
+    overdue_by();
   } else if (worst_overdue >= 0 && idle >= policy.stuck_days) {
     r.status = PlanStatus::stuck;
-    r.reason = "no progress for " + count_of(idle, "business day") + " while \"" + worst_id + "\" is overdue";
+    reason += "no progress for ";
+    append_count(reason, idle, "business day");
+    reason += " while \"";
+    reason += worst_id;
+    reason += "\" is overdue";
   } else if (worst_overdue >= 0) {
     r.status = PlanStatus::behind;
-    r.reason = "milestone \"" + worst_id + "\" overdue by " + count_of(worst_overdue, "business day");
+    overdue_by();
   } else if (slipped > 0) {
     r.status = PlanStatus::behind;
-    r.reason = "milestone \"" + slipped_id + "\" re-dated" + (slipped > 1 ? " (and " + std::to_string(slipped - 1) + " more)" : "");
+    reason += "milestone \"";
+    reason += slipped_id;
+    reason += "\" re-dated";
+    if (slipped > 1) {
+      reason += " (and ";
+      reason += std::to_string(slipped - 1);
+      reason += " more)";
+    }
   } else if (r.forecast_finish > r.planned_finish) {
     r.status = PlanStatus::behind;
-    r.reason = "forecast finish " + count_of(r.forecast_finish - r.planned_finish, "day") + " after plan";
+    reason += "forecast finish ";
+    append_count(reason, r.forecast_finish - r.planned_finish, "day");
+    reason += " after plan";
   } else {
     r.status = PlanStatus::on_track;
-    r.reason = "on schedule";
+    reason = "on schedule";
   }
 }
 
-void Scheduler::Impl::evaluate(const AccountPlan& a, Day as_of, Work& w, PlanReport& r) const {
+schedule_detail::PlanFacts Scheduler::Impl::facts(const AccountPlan& a) const {
+  schedule_detail::PlanFacts f;
+  f.template_index = choose(a, f.selection);
+  const CompiledTemplate& ct = compiled[f.template_index];
+  Work scratch;  // not w: it may hold what the next same_plan call reuses
+  activate(a, ct, scratch);
+  f.active = std::move(scratch.active);
+  f.criteria_read_attributes = false;
+  for (const std::string& name : ct.slots) f.criteria_read_attributes = f.criteria_read_attributes || a.attributes.count(name);
+  return f;
+}
+
+// The planned schedule, its finishing milestones and its critical path: what
+// depends only on the template, the start and the active nodes.
+void Scheduler::Impl::plan(const AccountPlan& a, const CompiledTemplate& ct, Work& w) const {
+  const std::size_t n_nodes = ct.nodes.size();
+  w.planned_start.assign(n_nodes, kNoDay);
+  w.planned_pf.assign(n_nodes, kNoDay);
+  w.planned_due.assign(n_nodes, kNoDay);
+  w.bind.assign(n_nodes, kNone);
+  schedule(ct, a.start, a.start, false, w);  // the plan does not depend on the day
+  schedule_detail::finish_milestones(ct, w.active, w.finish);
+  // The planned critical path: back from the latest planned finish along the
+  // predecessors that set each start.
+  w.critical.assign(n_nodes, 0);
+  std::size_t tail = kNone;
+  for (std::size_t n = 0; n < n_nodes; ++n)
+    if (w.finish[n] && (tail == kNone || w.planned_due[n] > w.planned_due[tail])) tail = n;
+  for (std::size_t n = tail; n != kNone; n = w.bind[n])
+    if (w.active[n]) w.critical[n] = 1;
+}
+
+void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Overlay* overlay, Day as_of,
+                               bool same_plan, Work& w, PlanReport& r) const {
   // Reset field by field so the vectors keep their capacity for the next account.
   r.nodes.clear();
   r.critical_path.clear();
@@ -573,17 +815,66 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, Day as_of, Work& w, PlanRep
   r.account = a.account;
   r.start = a.start;
   r.as_of = as_of;
-  const CompiledTemplate& ct = compiled[choose(a, r.selection)];
+  const schedule_detail::PlanFacts* facts = overlay ? overlay->facts : nullptr;
+  if (same_plan) {
+  } else if (facts) {
+    w.template_index = facts->template_index;
+    w.selection = facts->selection;
+    w.criteria_read_attributes = facts->criteria_read_attributes;
+  } else {
+    w.template_index = choose(a, w.selection);
+    w.criteria_read_attributes = true;
+  }
+  r.selection = w.selection;
+  const CompiledTemplate& ct = compiled[w.template_index];
   r.template_id = ct.source->id;
   const std::size_t n_nodes = ct.nodes.size();
   w.reset(n_nodes);
   for (const MetricSnapshot& m : a.metrics)
-    if (m.day <= as_of) w.snapshots.push_back(&m);
-  std::stable_sort(w.snapshots.begin(), w.snapshots.end(),
-                   [](const MetricSnapshot* x, const MetricSnapshot* y) { return x->day < y->day; });
-  check_progress(a, ct, w);
-  activate(a, ct, w);
-  schedule(ct, a.start, as_of, false, w);
+    if (m.day <= as_of) w.snapshots.push_back({m.day, &m, nullptr});
+  if (overlay) {
+    for (const schedule_detail::ExtraSnapshot& m : overlay->snapshots)
+      if (m.day <= as_of) w.snapshots.push_back({m.day, nullptr, &m});
+  }
+  // Usually in order already (stable_sort would still allocate a buffer).
+  const auto by_day = [](const schedule_detail::SnapshotRef& x, const schedule_detail::SnapshotRef& y) {
+    return x.day < y.day;
+  };
+  if (!std::is_sorted(w.snapshots.begin(), w.snapshots.end(), by_day))
+    std::stable_sort(w.snapshots.begin(), w.snapshots.end(), by_day);
+  if (overlay) {
+    if (overlay->progress.size() != n_nodes)
+      throw Error(Errc::invalid, "progress", "the overlay does not match template \"" + ct.source->id + "\"");
+    for (std::size_t n = 0; n < n_nodes; ++n)
+      if (const Progress* p = overlay->progress[n]) {
+        w.progress[n] = p;
+        w.skipped[n] = p->skipped ? 1 : 0;
+      }
+  } else {
+    check_progress(a, ct, w);
+  }
+  if (!same_plan) {
+    // What depends on the plan alone.
+    const Work::Planned* planned = nullptr;
+    if (facts) {
+      if (facts->active.size() != n_nodes)
+        throw Error(Errc::invalid, "", "plan facts do not match template \"" + ct.source->id + "\"");
+      w.active = facts->active;
+      if (const auto it = w.planned_by_facts.find({facts, a.start}); it != w.planned_by_facts.end()) planned = it->second;
+    } else {
+      activate(a, ct, w);
+    }
+    if (!planned) {
+      const std::uint64_t key = w.planned_key(a.start);
+      planned = w.find_planned(key, a.start);
+      if (!planned) {
+        plan(a, ct, w);
+        planned = w.keep_planned(key, a.start);
+      }
+      if (facts) w.planned_by_facts.emplace(Work::FactsKey{facts, a.start}, planned);
+    }
+    w.use_planned(*planned);
+  }
   commit_dates(ct, as_of, w);
   r.goals = a.goals.evaluate(as_of, policy.goals);
   complete(a, ct, as_of, r.goals, w, r.warnings);
@@ -591,36 +882,17 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, Day as_of, Work& w, PlanRep
   summarise(a, ct, as_of, w, r);
   if (a.handoff) r.handoff = a.handoff->assess();
 
-  // The planned critical path: back from the latest planned finish along the
-  // predecessors that set each start.
-  std::vector<std::uint8_t>& critical = w.critical;
-  critical.assign(n_nodes, 0);
   std::size_t tail = kNone;
-  const std::vector<std::uint8_t> finish = finish_milestones(ct, w.active);
   for (std::size_t n = 0; n < n_nodes; ++n)
-    if (finish[n] && (tail == kNone || w.planned_due[n] > w.planned_due[tail])) tail = n;
-  for (std::size_t n = tail; n != kNone; n = w.bind[n]) {
-    if (w.active[n]) critical[n] = 1;
-  }
+    if (w.finish[n] && (tail == kNone || w.planned_due[n] > w.planned_due[tail])) tail = n;
   for (std::size_t n = tail; n != kNone; n = w.bind[n])
     if (w.active[n]) r.critical_path.push_back(ct.nodes[n].task ? ct.nodes[n].task->id : ct.nodes[n].milestone->id);
   std::reverse(r.critical_path.begin(), r.critical_path.end());
 
   r.nodes.reserve(n_nodes);
   for (std::size_t n = 0; n < n_nodes; ++n) {
-    const CompiledNode& cn = ct.nodes[n];
-    NodeReport x;
-    x.id = cn.task ? cn.task->id : cn.milestone->id;
-    x.name = cn.task ? cn.task->name : cn.milestone->name;
-    x.phase = cn.phase->id;
-    x.milestone = cn.milestone->id;
-    x.kind = cn.task ? std::string_view("task") : std::string_view(cn.milestone->kind);
-    x.is_milestone = !cn.task;
+    NodeReport& x = r.nodes.emplace_back(ct.nodes[n].report);
     x.active = w.active[n] != 0;
-    if (cn.task) {
-      x.owner = cn.task->owner;
-      x.role = cn.task->role;
-    }
     x.planned_start = w.planned_start[n];
     x.planned_due = w.planned_due[n];
     x.due = w.due[n];
@@ -630,10 +902,23 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, Day as_of, Work& w, PlanRep
     x.slip_count = w.slip_count[n];
     x.slip_days = w.slip_days[n];
     x.status = status_of(n, as_of, w);
-    x.critical = critical[n] != 0;
-    r.nodes.push_back(x);
+    x.critical = w.critical[n] != 0;
   }
 }
+
+namespace schedule_detail {
+
+Evaluator::Evaluator(const Scheduler& scheduler) : impl_(scheduler.impl_.get()), work_(std::make_unique<Work>()) {}
+Evaluator::~Evaluator() = default;
+
+PlanFacts Evaluator::facts(const AccountPlan& plan) const { return impl_->facts(plan); }
+
+void Evaluator::evaluate(const AccountPlan& plan, const Overlay* overlay, Day as_of, PlanReport& report,
+                         bool same_plan) {
+  impl_->evaluate(plan, overlay, as_of, same_plan, *work_, report);
+}
+
+}  // namespace schedule_detail
 
 Scheduler::Scheduler(TemplateSet templates, Calendar calendar, PlanPolicy policy)
     : impl_(std::make_unique<Impl>(std::move(templates), std::move(calendar), policy)) {}
@@ -654,7 +939,7 @@ PlanReport Scheduler::evaluate(const AccountPlan& account, Day as_of) const {
   check_as_of(as_of);
   Work w;
   PlanReport r;
-  impl_->evaluate(account, as_of, w, r);
+  impl_->evaluate(account, nullptr, as_of, false, w, r);
   return r;
 }
 
@@ -665,7 +950,7 @@ void Scheduler::evaluate(std::span<const AccountPlan> accounts, Day as_of, const
     PlanReport r;  // idem
     for (std::size_t i = begin; i < end; ++i) {
       try {
-        impl_->evaluate(accounts[i], as_of, w, r);
+        impl_->evaluate(accounts[i], nullptr, as_of, false, w, r);
       } catch (const Error& e) {
         throw e.under(index_path("accounts", i));
       }

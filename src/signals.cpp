@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "json_reader.hpp"
+#include "signals_detail.hpp"
 
 namespace firstvalue {
 namespace {
@@ -215,12 +216,57 @@ Fired fire(Day since, std::vector<Evidence> evidence, std::string cause) {
   return f;
 }
 
-Fired planned_users(const SignalRule& r, const SignalInputs& in) {
+// A rule with its parameters resolved, so that detectors read them by index
+// rather than by name from a map. A parameter the rule lacks throws when a
+// detector reads it, as SignalRule::param does.
+enum class P : std::uint8_t {
+  after_days, min_share, min_users, count, window_days, overdue_days, redates, ratio, min_hours, flat_days, target, decline_ratio, days, min_tickets, count_
+};
+constexpr std::array<std::string_view, static_cast<std::size_t>(P::count_)> kParamNames{
+    "after_days", "min_share", "min_users", "count", "window_days", "overdue_days", "redates", "ratio", "min_hours", "flat_days", "target", "decline_ratio", "days", "min_tickets"};
+
+struct Rule {
+  const SignalRule* rule = nullptr;
+  std::array<double, kParamNames.size()> values{};
+  std::uint32_t present = 0;  // bit per P
+
+  explicit Rule(const SignalRule& r);
+  double param(P key) const {
+    const auto k = static_cast<std::size_t>(key);
+    if (!(present >> k & 1u)) return rule->param(kParamNames[k]);  // throws: missing parameter
+    return values[k];
+  }
+};
+
+// The parameters each detector reads, by index.
+const std::vector<std::vector<P>>& detector_params() {
+  static const std::vector<std::vector<P>> table = [] {
+    std::vector<std::vector<P>> t(kDetectorNames.size());
+    for (std::size_t d = 0; d < kDetectorNames.size(); ++d)
+      for (const ParamSpec& spec : param_specs(static_cast<Detector>(d)))
+        for (std::size_t k = 0; k < kParamNames.size(); ++k)
+          if (kParamNames[k] == spec.key) t[d].push_back(static_cast<P>(k));
+    return t;
+  }();
+  return table;
+}
+
+Rule::Rule(const SignalRule& r) : rule(&r) {
+  for (const P key : detector_params()[static_cast<std::size_t>(r.detector)]) {
+    const auto k = static_cast<std::size_t>(key);
+    if (const auto it = r.params.find(kParamNames[k]); it != r.params.end()) {
+      values[k] = it->second;
+      present |= 1u << k;
+    }
+  }
+}
+
+Fired planned_users(const Rule& r, const SignalInputs& in) {
   const ActivityMetrics& m = *in.metrics;
-  const double after = r.param("after_days");
+  const double after = r.param(P::after_days);
   if (m.day < after || m.planned_users == 0) return {};
   const auto never = static_cast<double>(m.planned_never.size());
-  if (never < r.param("min_users") || never / m.planned_users < r.param("min_share")) return {};
+  if (never < r.param(P::min_users) || never / m.planned_users < r.param(P::min_share)) return {};
   return fire(in.signature + static_cast<Day>(after),
               {{"planned_users", static_cast<double>(m.planned_users)}, {"never_logged_in", never},
                {"day", static_cast<double>(m.day)}},
@@ -228,23 +274,23 @@ Fired planned_users(const SignalRule& r, const SignalInputs& in) {
                   days_text(m.day) + " after signature: " + some_names(in.planned_users, m.planned_never) + ".");
 }
 
-Fired low_activation(const SignalRule& r, const SignalInputs& in) {
+Fired low_activation(const Rule& r, const SignalInputs& in) {
   const ActivityMetrics& m = *in.metrics;
-  const double after = r.param("after_days");
+  const double after = r.param(P::after_days);
   const bool planned = m.planned_users > 0;
   const double share = planned ? m.planned_activation : m.seat_activation;
-  if (m.day < after || std::isnan(share) || share >= r.param("min_share")) return {};
+  if (m.day < after || std::isnan(share) || share >= r.param(P::min_share)) return {};
   return fire(in.signature + static_cast<Day>(after),
-              {{"activation", share}, {"target", r.param("min_share")}, {"day", static_cast<double>(m.day)}},
+              {{"activation", share}, {"target", r.param(P::min_share)}, {"day", static_cast<double>(m.day)}},
               "Only " + pct(share) + " of the " + (planned ? "planned users" : "provisioned seats") +
-                  " have logged in " + days_text(m.day) + " after signature (expected " + pct(r.param("min_share")) +
+                  " have logged in " + days_text(m.day) + " after signature (expected " + pct(r.param(P::min_share)) +
                   " after " + days_text(static_cast<int>(after)) + ").");
 }
 
-Fired meetings(const SignalRule& r, const SignalInputs& in) {
+Fired meetings(const Rule& r, const SignalInputs& in) {
   const ActivityMetrics& m = *in.metrics;
-  const int window = static_cast<int>(r.param("window_days"));
-  const auto need = static_cast<std::size_t>(r.param("count"));
+  const int window = static_cast<int>(r.param(P::window_days));
+  const auto need = static_cast<std::size_t>(r.param(P::count));
   std::vector<Day> recent;
   for (const Day d : m.meeting_changes)
     if (d > m.as_of - window) recent.push_back(d);
@@ -256,9 +302,9 @@ Fired meetings(const SignalRule& r, const SignalInputs& in) {
                   " (the latest on " + format_date(recent.back()) + ").");
 }
 
-Fired milestones(const SignalRule& r, const SignalInputs& in) {
-  const int overdue_days = static_cast<int>(r.param("overdue_days"));
-  const int redates = static_cast<int>(r.param("redates"));
+Fired milestones(const Rule& r, const SignalInputs& in) {
+  const int overdue_days = static_cast<int>(r.param(P::overdue_days));
+  const int redates = static_cast<int>(r.param(P::redates));
   const MilestoneIssue* worst = nullptr;
   Day since = kNever;
   int count = 0;
@@ -287,10 +333,10 @@ Fired milestones(const SignalRule& r, const SignalInputs& in) {
               cause + ".");
 }
 
-Fired latency(const SignalRule& r, const SignalInputs& in) {
+Fired latency(const Rule& r, const SignalInputs& in) {
   const ActivityMetrics& m = *in.metrics;
   if (std::isnan(m.latency_baseline) || std::isnan(m.latency_recent)) return {};
-  const double threshold = std::max(r.param("ratio") * m.latency_baseline, r.param("min_hours"));
+  const double threshold = std::max(r.param(P::ratio) * m.latency_baseline, r.param(P::min_hours));
   if (m.latency_recent < threshold) return {};
   // The day the recent median went over: the last slow reply, or the day an
   // unanswered email became older than the threshold, whichever came later.
@@ -309,15 +355,15 @@ Fired latency(const SignalRule& r, const SignalInputs& in) {
               cause);
 }
 
-Fired flattening(const SignalRule& r, const SignalInputs& in) {
+Fired flattening(const Rule& r, const SignalInputs& in) {
   const ActivityMetrics& m = *in.metrics;
-  const double after = r.param("after_days");
+  const double after = r.param(P::after_days);
   if (m.day < after) return {};
   // Declining: the users active in the last 7 days fell to decline_ratio of
   // the best complete week. It became true when enough users had dropped out
   // (7 days after each one's last login).
   if (m.wau_peak >= 2 && m.weeks_complete >= 2) {
-    const double floor = r.param("decline_ratio") * m.wau_peak;
+    const double floor = r.param(P::decline_ratio) * m.wau_peak;
     if (m.active_7d <= floor) {
       const auto need = static_cast<std::size_t>(std::max(0.0, std::ceil(m.active_7d + m.dropped_last.size() - floor)));
       Day since = m.as_of;
@@ -333,21 +379,21 @@ Fired flattening(const SignalRule& r, const SignalInputs& in) {
   }
   // Flattening: no new user for flat_days while activation is below target.
   const double share = !std::isnan(m.seat_activation) ? m.seat_activation : m.planned_activation;
-  const double flat = r.param("flat_days");
-  if (std::isnan(share) || share >= r.param("target")) return {};
+  const double flat = r.param(P::flat_days);
+  if (std::isnan(share) || share >= r.param(P::target)) return {};
   const Day start = m.last_new_user == kNever ? in.signature : m.last_new_user;
   if (m.as_of - start < flat) return {};
   const Day since = std::max(start + static_cast<Day>(flat), in.signature + static_cast<Day>(after));
   return fire(since,
-              {{"activation", share}, {"target", r.param("target")},
+              {{"activation", share}, {"target", r.param(P::target)},
                {"days_without_new_user", static_cast<double>(m.as_of - start)}},
-              "Activation curve flattened at " + pct(share) + " (target " + pct(r.param("target")) + "): no new user in " +
+              "Activation curve flattened at " + pct(share) + " (target " + pct(r.param(P::target)) + "): no new user in " +
                   days_text(m.as_of - start) + ".");
 }
 
-Fired silence(const SignalRule& r, const SignalInputs& in) {
+Fired silence(const Rule& r, const SignalInputs& in) {
   const ActivityMetrics& m = *in.metrics;
-  const int days = static_cast<int>(r.param("days"));
+  const int days = static_cast<int>(r.param(P::days));
   const Day last = m.last_activity != kNever ? std::max(m.last_activity, in.signature) : in.signature;
   if (m.as_of - last < days) return {};
   std::string cause = m.last_activity == kNever
@@ -361,12 +407,12 @@ Fired silence(const SignalRule& r, const SignalInputs& in) {
               cause + ".");
 }
 
-Fired tickets(const SignalRule& r, const SignalInputs& in) {
+Fired tickets(const Rule& r, const SignalInputs& in) {
   const ActivityMetrics& m = *in.metrics;
-  const auto need = static_cast<std::size_t>(r.param("min_tickets"));
+  const auto need = static_cast<std::size_t>(r.param(P::min_tickets));
   if (m.recent_tickets.size() < need) return {};
   const double baseline = std::isnan(m.ticket_baseline_weekly) ? 0 : m.ticket_baseline_weekly;
-  if (m.tickets_7d < r.param("ratio") * baseline) return {};
+  if (m.tickets_7d < r.param(P::ratio) * baseline) return {};
   return fire(m.recent_tickets[need - 1],
               {{"tickets_7d", static_cast<double>(m.tickets_7d)}, {"baseline_weekly", baseline},
                {"open_tickets", static_cast<double>(m.open_tickets)},
@@ -376,7 +422,7 @@ Fired tickets(const SignalRule& r, const SignalInputs& in) {
                   std::to_string(m.open_by_severity[0]) + " critical.");
 }
 
-Fired goals(const SignalRule&, const SignalInputs& in) {
+Fired goals(const Rule&, const SignalInputs& in) {
   if (in.goals.empty()) return {};
   Day since = in.goals.front().since;
   const GoalIssue* worst = &in.goals.front();
@@ -389,8 +435,8 @@ Fired goals(const SignalRule&, const SignalInputs& in) {
                   pct(worst->progress) + " of the way to target.");
 }
 
-Fired detect(const SignalRule& r, const SignalInputs& in) {
-  switch (r.detector) {
+Fired detect(const Rule& r, const SignalInputs& in) {
+  switch (r.rule->detector) {
     case Detector::planned_users_not_logged_in: return planned_users(r, in);
     case Detector::low_activation: return low_activation(r, in);
     case Detector::meetings_postponed: return meetings(r, in);
@@ -488,10 +534,26 @@ std::string SignalConfig::to_json(int indent) const {
   return doc.dump(indent);
 }
 
-Assessment assess(const SignalConfig& config, const SignalInputs& in) {
+namespace signals_detail {
+
+struct CompiledRules {
+  std::vector<Rule> rules;
+};
+
+Signals::Signals(const SignalConfig& config) : config_(&config), rules_(std::make_unique<CompiledRules>()) {
+  for (const SignalRule& r : config.rules) rules_->rules.emplace_back(r);
+}
+Signals::~Signals() = default;
+Signals::Signals(Signals&&) noexcept = default;
+
+}  // namespace signals_detail
+
+namespace {
+
+Assessment assess_rules(const SignalConfig& config, std::span<const Rule> rules, const SignalInputs& in) {
   Assessment a;
-  for (std::size_t i = 0; i < config.rules.size(); ++i) {
-    Fired f = detect(config.rules[i], in);
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    Fired f = detect(rules[i], in);
     if (!f) continue;
     f->rule = static_cast<std::uint32_t>(i);
     f->since = std::min(f->since, in.metrics->as_of);
@@ -523,6 +585,19 @@ Assessment assess(const SignalConfig& config, const SignalInputs& in) {
     a.onset = at_risk_on;
   }
   return a;
+}
+
+}  // namespace
+
+Assessment assess(const SignalConfig& config, const SignalInputs& in) {
+  std::vector<Rule> rules;
+  rules.reserve(config.rules.size());
+  for (const SignalRule& r : config.rules) rules.emplace_back(r);
+  return assess_rules(config, rules, in);
+}
+
+Assessment signals_detail::Signals::assess(const SignalInputs& in) const {
+  return assess_rules(*config_, rules_->rules, in);
 }
 
 double worklist_priority(double risk, double arr, int days_since_signature, int window_days) noexcept {

@@ -78,6 +78,10 @@ class Calendar {
   std::vector<Day> holidays_;
   int worked_per_week_ = 5;
   std::array<int, 8> worked_prefix_{};  // worked days among weekdays [0, i)
+  // Without holidays: from a day of weekday w, days to the first worked day on
+  // or after it, and to its k-th worked day after it (k in 1..worked_per_week_).
+  std::array<std::int8_t, 7> to_worked_{};
+  std::array<std::array<std::int8_t, 8>, 7> to_nth_worked_{};
 };
 
 }  // namespace firstvalue

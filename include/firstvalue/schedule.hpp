@@ -21,6 +21,10 @@
 
 namespace firstvalue {
 
+namespace schedule_detail {
+class Evaluator;  // the portfolio's reusing entry point (src/schedule_detail.hpp)
+}
+
 // A due date moved on day `on` to day `to`.
 struct Redate {
   Day on = 0;
@@ -179,6 +183,7 @@ class Scheduler {
   const PlanPolicy& policy() const noexcept;
 
  private:
+  friend class schedule_detail::Evaluator;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
