@@ -72,8 +72,9 @@ struct Profile {
 };
 
 // What applying an event reads of its account, packed so that ingestion
-// touches one cache line per account besides the state and the user ids. `ids` points into the
-// account's Profile, whose vector keeps its buffer when the Profile moves.
+// touches one cache line per account besides the state and the user ids.
+// `ids` points into the account's Profile, whose vector keeps its buffer when
+// the Profile moves.
 struct alignas(32) Hot {
   AccountActivity activity;
   const std::uint64_t* ids = nullptr;
