@@ -38,7 +38,7 @@ def _encode(values: Any, name: str) -> tuple[Optional[np.ndarray], list[str]]:
     if _is_pandas(values) and str(values.dtype) == "category":
         cat = values.cat if hasattr(values, "cat") else values
         codes = np.ascontiguousarray(cat.codes, dtype=np.int32)
-        return codes, _strings(cat.categories)
+        return _used_categories(codes, cat.categories)
     arr = values.to_numpy() if _is_pandas(values) else np.asarray(values)
     if arr.ndim != 1:
         raise InvalidError_(f"events.{name}: expected a 1-D column, got {arr.ndim} dimensions")
@@ -51,6 +51,22 @@ def _encode(values: Any, name: str) -> tuple[Optional[np.ndarray], list[str]]:
         return codes, list(index)
     codes, uniques = pd.factorize(arr, use_na_sentinel=True)
     return np.ascontiguousarray(codes, dtype=np.int32), _strings(uniques)
+
+
+def _used_categories(codes: np.ndarray, categories: Any) -> tuple[np.ndarray, list]:
+    """A slice of a large categorical (one night of a month's table) keeps every
+    category; when the categories outnumber a quarter of the rows, only those
+    the rows use are handed over, with the codes renumbered, so a small batch
+    does not pay for the whole dictionary."""
+    if 4 * len(categories) <= len(codes):
+        return codes, _strings(categories)
+    used = np.zeros(len(categories), dtype=bool)
+    used[codes[codes >= 0]] = True
+    if used.all():
+        return codes, _strings(categories)
+    renumber = (np.cumsum(used) - 1).astype(np.int32)
+    codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], np.int32(-1)).astype(np.int32)
+    return codes, _strings(categories[used])
 
 
 def _strings(values: Any) -> list:

@@ -149,6 +149,28 @@ def test_replay_reorder_and_night_by_night_equal_cold(sample, scanned):
     assert p.evaluate(sample.as_of, threads=2).to_json() == cold.to_json()
 
 
+def test_a_slice_of_a_large_categorical_hands_over_only_its_categories(sample):
+    from firstvalue._portfolio import _encode
+
+    part = pd.Series(pd.Categorical(["a", "b", "c", "d", "e", None, "c"]))[4:7]  # e, None, c
+    codes, values = _encode(part, "actor")
+    assert values == ["c", "e"]
+    assert codes.tolist() == [1, -1, 0]
+
+    # Through the portfolio: a night's rows with every account as a category,
+    # one of them unknown, report the right row and name.
+    ev = sample.events
+    names = list(ev["account"].cat.categories) + ["zz-nobody"]
+    night = ev.iloc[:5].copy()
+    keys = [str(k) for k in night["account"]]
+    keys[1] = "zz-nobody"
+    night["account"] = pd.Categorical(keys, categories=names)
+    report = sample.portfolio().ingest(night)
+    assert report.rejected == 1
+    assert report.messages == ['row 1: unknown account "zz-nobody"']
+    assert report.accepted == 4
+
+
 def test_rejected_rows_are_reported_and_a_strict_batch_changes_nothing(sample):
     p = sample.portfolio()
     key = sample.truth.index[0]
