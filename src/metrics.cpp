@@ -55,9 +55,11 @@ std::size_t stride(const Head& h) noexcept { return (h.slots + 7) / 8; }
 std::size_t elem(const Head& h, int s) noexcept { return s == s_matrix ? stride(h) : kFixedElem[s]; }
 // Straight-line, so that with `s` known where it is inlined it folds to a few adds.
 std::size_t offset(const Head& h, int s) noexcept {
-  const std::size_t sizes[s_end] = {24u * h.words,   20u * h.extras,  10u * h.features,
-                                    13u * h.tickets, kSample * h.replies, kSample * h.meetings,
-                                    4u * h.slots,    std::size_t{h.rows} * stride(h), 6u * h.done, 8u * h.redates};
+  const std::size_t sizes[s_end] = {
+      kFixedElem[s_bits] * h.words,       kFixedElem[s_extra] * h.extras,     kFixedElem[s_feature] * h.features,
+      kFixedElem[s_ticket] * h.tickets,   kFixedElem[s_reply] * h.replies,    kFixedElem[s_meeting] * h.meetings,
+      kFixedElem[s_slot] * h.slots,       std::size_t{h.rows} * stride(h),    kFixedElem[s_done] * h.done,
+      kFixedElem[s_redate] * h.redates};
   std::size_t off = sizeof(Head);
   for (int k = 0; k < s; ++k) off += sizes[k];
   return off;
@@ -268,6 +270,13 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
     store(u + 10, std::max(load<std::int16_t>(u + 10), rel));
     if (week >= 0) store(u + 12, load<std::uint64_t>(u + 12) | 1ull << week);
   };
+  // The ticket's element, opened and closed unknown when it is new.
+  auto ticket = [&] {
+    return upsert(a, s_ticket, &Head::tickets, item, [](std::byte* q) {
+      store(q, kNone);
+      store(q + 2, kNone);
+    });
+  };
   // Same id, same event; without an id, the content is the identity.
   auto identity = [&](std::uint64_t content) { return low32(mix64(id != 0 ? id : content)); };
   switch (type) {
@@ -319,10 +328,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       break;
     }
     case EventType::ticket_opened: {
-      std::byte* t = upsert(a, s_ticket, &Head::tickets, item, [](std::byte* q) {
-        store(q, kNone);
-        store(q + 2, kNone);
-      });
+      std::byte* t = ticket();
       store(t + 8, min_rel(load<std::int16_t>(t + 8), rel));
       const auto sev = std::isnan(value) ? std::uint8_t{0} : static_cast<std::uint8_t>(value);
       const auto cur = load<std::uint8_t>(t + 12);
@@ -330,10 +336,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       break;
     }
     case EventType::ticket_closed: {
-      std::byte* t = upsert(a, s_ticket, &Head::tickets, item, [](std::byte* q) {
-        store(q, kNone);
-        store(q + 2, kNone);
-      });
+      std::byte* t = ticket();
       store(t + 10, min_rel(load<std::int16_t>(t + 10), rel));
       break;
     }

@@ -82,6 +82,15 @@ struct alignas(32) Hot {
   std::uint32_t planned = 0, sponsors = 0, template_index = 0;
 };
 
+// What applying an event needs of the account's profile.
+ActivityProfile event_profile(const Hot& h) {
+  ActivityProfile p;
+  p.signature = h.signature;
+  p.planned_users = {h.ids, h.planned};
+  p.sponsors = {h.ids + h.planned, h.sponsors};
+  return p;
+}
+
 double ratio(int num, int den) { return den > 0 ? static_cast<double>(num) / den : kNaN; }
 
 }  // namespace
@@ -129,10 +138,11 @@ struct Portfolio::Impl {
   }
 
   ActivityProfile profile(std::size_t i) const {
-    const Profile& p = profiles[i];
-    const std::span<const std::uint64_t> ids = p.ids;
-    return {accounts[i].signature, accounts[i].provisioned_seats, ids.first(p.planned), p.planned_slot,
-            templates[p.template_index].core_features, ids.subspan(p.planned)};
+    ActivityProfile p = event_profile(hot[i]);
+    p.provisioned_seats = accounts[i].provisioned_seats;
+    p.planned_slot = profiles[i].planned_slot;
+    p.core_features = templates[hot[i].template_index].core_features;
+    return p;
   }
 
   // Per-thread working memory, reused from account to account.
@@ -743,10 +753,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
         }
         if (first[acct] == first[acct + 1]) continue;
         Hot& h = im.hot[acct];
-        ActivityProfile prof;
-        prof.signature = h.signature;
-        prof.planned_users = {h.ids, h.planned};
-        prof.sponsors = {h.ids + h.planned, h.sponsors};
+        const ActivityProfile prof = event_profile(h);
         for (std::uint32_t j = first[acct]; j < first[acct + 1]; ++j) {
           const Packed& e = packed[j];
           apply_event(h.activity, prof, static_cast<EventType>(e.type_node >> 24), e.ts, e.actor, e.item, e.value, e.id,
