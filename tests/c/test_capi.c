@@ -1024,9 +1024,42 @@ static void run_portfolio_conventions(void) {
   fv_portfolio_free(p);
 }
 
+/* Days are kept relative to the signature in 16 bits: an event more than
+ * 32,000 days from it is a rejected row, never a clamped one. */
+static void run_far_from_signature(void) {
+  static const char* json = "{\"organization\": \"o\", \"accounts\": [{\"key\": \"late\", \"signature\": \"2099-06-01\", "
+      "\"attributes\": {\"sso\": false, \"migrate_data\": false, \"integrations\": 0}}]}";
+  static const char* const accounts[] = {"late"};
+  fv_portfolio* p = NULL;
+  fv_ingest_report* report = NULL;
+  fv_event_batch b;
+  table t;
+  size_t rows = 0, accepted = 0, rejected = 0, applied = 0;
+  int cancelled = 1;
+  uint64_t rejected_row = 99;
+  int8_t reason = -1;
+
+  CHECK(fv_portfolio_from_json(json, strlen(json), &p) == FV_OK, "%s", fv_last_error());
+  if (!p) return;
+  table_init(&t, accounts, 1);
+  add(&t, at(4, 10), 0, T_LOGIN, 0, NULL, NAN);      /* 1970-01-05: 47,267 days before */
+  add(&t, at(18262, 10), 0, T_LOGIN, 1, NULL, NAN);  /* 2020-01-01: 29,007 days before, kept */
+  b = batch_of(&t);
+  CHECK(fv_portfolio_ingest(p, &b, 1, FV_NO_LIMIT, NULL, NULL, &report) == FV_OK, "%s", fv_last_error());
+  CHECK(fv_ingest_report_counts(report, &rows, &accepted, &rejected, &applied, &cancelled) == FV_OK && rows == 2 &&
+            accepted == 1 && rejected == 1 && applied == 1 && !cancelled,
+        "%zu rows, %zu accepted", rows, accepted);
+  CHECK(fv_ingest_report_rejected(report, 1, &rejected_row, &reason) == FV_OK && rejected_row == 0 &&
+            reason == FV_REJECT_BAD_TIMESTAMP, "row %llu reason %d", (unsigned long long)rejected_row, reason);
+  fv_ingest_report_free(report);
+  table_free(&t);
+  fv_portfolio_free(p);
+}
+
 static void run_portfolio(void) {
   run_scan();
   run_ingest_rules();
+  run_far_from_signature();
   run_cancel();
   run_portfolio_conventions();
 }

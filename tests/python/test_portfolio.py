@@ -203,6 +203,20 @@ def test_rejected_rows_are_reported_and_a_strict_batch_changes_nothing(sample):
     assert r.by_reason == {"bad_timestamp": 1}
 
 
+def test_events_far_from_the_signature_are_rejected_not_clamped():
+    # Days are kept relative to the signature in 16 bits: beyond 32,000 days
+    # (87 years) an event is a rejected row, never a moved one.
+    p = fv.Portfolio(organization="o", accounts=[{"key": "late", "signature": "2099-06-01",
+                                                          "attributes": {"sso": False, "migrate_data": False,
+                                                                         "integrations": 0}}])
+    r = p.ingest(ts=np.array(["1970-01-05", "2020-01-01"], dtype="datetime64[s]"), account=["late", "late"],
+                 type=["login", "login"], actor=["u1", "u2"])
+    assert list(r.rejected_rows["row"]) == [0]
+    assert list(r.rejected_rows["reason"].astype(str)) == ["bad_timestamp"]
+    assert "more than 32000 days from the account's signature" in r.messages[0]
+    assert r.accepted == 1
+
+
 def test_structural_errors_name_the_column(sample):
     p = sample.portfolio()
     with pytest.raises(fv.InvalidError, match=r"events\.account: is required"):
