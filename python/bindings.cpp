@@ -316,17 +316,24 @@ using Int32Array = py::array_t<std::int32_t, py::array::c_style>;
 using UInt64Array = py::array_t<std::uint64_t, py::array::c_style>;
 using DoubleArray = py::array_t<double, py::array::c_style>;
 
-// A dictionary-encoded column as the Python layer hands it over: int32 codes
-// (or None for no column) and a list of the distinct strings. The strings are
-// read in place (UTF-8 cached in each str), and the arrays and the list stay
-// referenced while the GIL is released, so nothing is copied.
+// A dictionary-encoded column as the Python layer hands it over: int32 codes,
+// or int8 codes for a small dictionary (or None for no column), and the
+// distinct values as a list or a 1-D object array. The strings are read in
+// place (UTF-8 cached in each str), and the arrays and the values stay
+// referenced while the GIL is released, so nothing is copied. Values that are
+// not str are converted with str(), as a pandas categorical of numbers would be.
 struct EncodedColumn {
   Int32Array codes;
-  py::list strings;
+  py::array_t<std::int8_t, py::array::c_style> small_codes;
+  py::object values;
+  std::vector<py::object> converted;  // str() of the values that were not str
   std::vector<std::string_view> views;
   fv::Dictionary dictionary() const {
-    if (!codes) return {};
-    return {std::span<const std::int32_t>(codes.data(), static_cast<std::size_t>(codes.size())), views};
+    fv::Dictionary d;
+    if (codes) d.codes = {codes.data(), static_cast<std::size_t>(codes.size())};
+    if (small_codes) d.small_codes = {small_codes.data(), static_cast<std::size_t>(small_codes.size())};
+    if (codes || small_codes) d.values = views;
+    return d;
   }
 };
 
@@ -339,24 +346,49 @@ A exact_array(const py::object& obj, const char* name) {
   return py::reinterpret_borrow<A>(obj);
 }
 
+// The UTF-8 of a str. ASCII strings, the common case for keys, are read
+// straight from the object.
+std::string_view utf8(PyObject* s) {
+  if (PyUnicode_IS_COMPACT_ASCII(s))
+    return {static_cast<const char*>(PyUnicode_DATA(s)), static_cast<std::size_t>(PyUnicode_GET_LENGTH(s))};
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(s, &size);
+  if (data == nullptr) throw py::error_already_set();
+  return {data, static_cast<std::size_t>(size)};
+}
+
 EncodedColumn encoded(const py::object& codes, const py::object& values, const char* name) {
   EncodedColumn c;
   if (codes.is_none()) return c;
-  c.codes = exact_array<Int32Array>(codes, name);
-  if (!py::isinstance<py::list>(values))
-    throw fv::Error(fv::Errc::invalid, std::string("events.") + name, "expected the dictionary as a list of str");
-  c.strings = py::reinterpret_borrow<py::list>(values);
-  c.views.reserve(c.strings.size());
-  for (std::size_t i = 0; i < c.strings.size(); ++i) {
-    PyObject* item = PyList_GET_ITEM(c.strings.ptr(), static_cast<Py_ssize_t>(i));
-    Py_ssize_t size = 0;
-    const char* data = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item, &size) : nullptr;
-    if (data == nullptr) {
-      PyErr_Clear();
-      throw fv::Error(fv::Errc::invalid, std::string("events.") + name + ".values[" + std::to_string(i) + "]",
-                      "expected a str");
+  if (py::isinstance<py::array_t<std::int8_t, py::array::c_style>>(codes) && py::cast<py::array>(codes).ndim() == 1)
+    c.small_codes = py::reinterpret_borrow<py::array_t<std::int8_t, py::array::c_style>>(codes);
+  else
+    c.codes = exact_array<Int32Array>(codes, name);
+  PyObject* const* items = nullptr;
+  std::size_t n = 0;
+  if (py::isinstance<py::list>(values)) {
+    items = PySequence_Fast_ITEMS(values.ptr());
+    n = static_cast<std::size_t>(PyList_GET_SIZE(values.ptr()));
+  } else if (py::isinstance<py::array>(values) && py::cast<py::array>(values).dtype().kind() == 'O' &&
+             py::cast<py::array>(values).ndim() == 1 &&
+             (py::cast<py::array>(values).flags() & py::array::c_style) != 0) {
+    const auto arr = py::cast<py::array>(values);
+    items = static_cast<PyObject* const*>(arr.data());
+    n = static_cast<std::size_t>(arr.size());
+  } else {
+    throw fv::Error(fv::Errc::invalid, std::string("events.") + name,
+                    "expected the dictionary as a list or a 1-D object array of str");
+  }
+  c.values = values;
+  c.views.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    PyObject* item = items[i];
+    if (item == nullptr) throw fv::Error(fv::Errc::invalid, std::string("events.") + name, "has an empty slot");
+    if (!PyUnicode_Check(item)) {
+      c.converted.push_back(py::str(py::handle(item)));
+      item = c.converted.back().ptr();
     }
-    c.views.emplace_back(data, static_cast<std::size_t>(size));
+    c.views.push_back(utf8(item));
   }
   return c;
 }

@@ -140,10 +140,11 @@ EventBatch EventBatch::slice(std::size_t begin, std::size_t end) const {
   auto cut = [&](auto span) { return span.empty() ? span : span.subspan(begin, end - begin); };
   EventBatch b = *this;
   b.ts = cut(ts);
-  b.account.codes = cut(account.codes);
-  b.type.codes = cut(type.codes);
-  b.actor.codes = cut(actor.codes);
-  b.item.codes = cut(item.codes);
+  for (auto [to, from] : {std::pair{&b.account, &account}, std::pair{&b.type, &type}, std::pair{&b.actor, &actor},
+                          std::pair{&b.item, &item}}) {
+    to->codes = cut(from->codes);
+    to->small_codes = cut(from->small_codes);
+  }
   b.value = cut(value);
   b.id = cut(id);
   return b;

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <new>
 
+#include <sys/mman.h>
+
 namespace firstvalue {
 
 // ---- the block ------------------------------------------------------------------
@@ -53,16 +55,31 @@ void store(std::byte* p, T v) noexcept {
 
 std::size_t stride(const Head& h) noexcept { return (h.slots + 7) / 8; }
 std::size_t elem(const Head& h, int s) noexcept { return s == s_matrix ? stride(h) : kFixedElem[s]; }
-// Straight-line, so that with `s` known where it is inlined it folds to a few adds.
+// A chain of adds that stops at `s`: with `s` known where it is inlined it
+// folds to the adds before it. (Summing an array of the section sizes instead
+// lets GCC vectorise the sum through the stack, which stalls on every call.)
 std::size_t offset(const Head& h, int s) noexcept {
-  const std::size_t sizes[s_end] = {
-      kFixedElem[s_bits] * h.words,       kFixedElem[s_extra] * h.extras,     kFixedElem[s_feature] * h.features,
-      kFixedElem[s_ticket] * h.tickets,   kFixedElem[s_reply] * h.replies,    kFixedElem[s_meeting] * h.meetings,
-      kFixedElem[s_slot] * h.slots,       std::size_t{h.rows} * stride(h),    kFixedElem[s_done] * h.done,
-      kFixedElem[s_redate] * h.redates};
   std::size_t off = sizeof(Head);
-  for (int k = 0; k < s; ++k) off += sizes[k];
-  return off;
+  if (s == s_bits) return off;
+  off += kFixedElem[s_bits] * h.words;
+  if (s == s_extra) return off;
+  off += kFixedElem[s_extra] * h.extras;
+  if (s == s_feature) return off;
+  off += kFixedElem[s_feature] * h.features;
+  if (s == s_ticket) return off;
+  off += kFixedElem[s_ticket] * h.tickets;
+  if (s == s_reply) return off;
+  off += kFixedElem[s_reply] * h.replies;
+  if (s == s_meeting) return off;
+  off += kFixedElem[s_meeting] * h.meetings;
+  if (s == s_slot) return off;
+  off += kFixedElem[s_slot] * h.slots;
+  if (s == s_matrix) return off;
+  off += std::size_t{h.rows} * stride(h);
+  if (s == s_done) return off;
+  off += kFixedElem[s_done] * h.done;
+  if (s == s_redate) return off;
+  return off + kFixedElem[s_redate] * h.redates;
 }
 std::size_t block_size(const Head& h) noexcept { return offset(h, s_end); }
 
@@ -85,42 +102,70 @@ std::int16_t min_rel(std::int16_t x, std::int16_t y) noexcept { return x == kNon
 
 }  // namespace
 
-// Reading and changing a block; a friend of AccountActivity.
+// Reading and changing a block; a friend of AccountActivity and ActivityArena.
 struct ActivityBlock {
   static const Head& head(const AccountActivity& a) noexcept {
     static const Head empty{};
-    return a.block_ ? *reinterpret_cast<const Head*>(a.block_) : empty;
+    return a.block_ ? *reinterpret_cast<const Head*>(a.data()) : empty;
   }
-  static Head& head(AccountActivity& a) {
-    if (!a.block_) {
-      void* p = std::malloc(capacity(sizeof(Head)));
-      if (!p) throw std::bad_alloc();
-      a.block_ = static_cast<std::byte*>(p);
-      new (p) Head{};
-    }
-    return *reinterpret_cast<Head*>(a.block_);
+  // The block exists: apply creates it first.
+  static Head& head(AccountActivity& a) noexcept { return *reinterpret_cast<Head*>(a.data()); }
+  static void create(AccountActivity& a, ActivityArena* arena) {
+    if (a.block_) return;
+    place(a, allocate(capacity(sizeof(Head)), arena), arena);
+    new (a.data()) Head{};
   }
-  static const std::byte* at(const AccountActivity& a, int s) noexcept { return a.block_ + offset(head(a), s); }
-  static std::byte* at(AccountActivity& a, int s) noexcept { return a.block_ + offset(head(a), s); }
+  static std::byte* allocate(std::size_t bytes, ActivityArena* arena) {
+    if (arena) return arena->allocate(bytes);
+    void* p = std::malloc(bytes);
+    if (!p) throw std::bad_alloc();
+    return static_cast<std::byte*>(p);
+  }
+  static void place(AccountActivity& a, std::byte* p, ActivityArena* arena) noexcept {
+    a.block_ = reinterpret_cast<std::uintptr_t>(p) | (arena ? AccountActivity::kInArena : 0);
+  }
+  static void move_to(AccountActivity& a, ActivityArena& arena) {
+    if (!a.block_) return;
+    const std::size_t n = a.bytes();
+    std::byte* p = arena.allocate(capacity(n));
+    std::memcpy(p, a.data(), n);
+    if (!(a.block_ & AccountActivity::kInArena)) std::free(a.data());
+    place(a, p, &arena);
+  }
+  static const std::byte* at(const AccountActivity& a, int s) noexcept { return a.data() + offset(head(a), s); }
+  static std::byte* at(AccountActivity& a, int s) noexcept { return a.data() + offset(head(a), s); }
 
   // Opens `n` zeroed elements before element `index` of section `s`; the
   // caller then raises the section's count.
-  static std::byte* open(AccountActivity& a, int s, std::size_t index, std::size_t n) {
+  static std::byte* open(AccountActivity& a, int s, std::size_t index, std::size_t n, ActivityArena* arena) {
     Head& h = head(a);
     const std::size_t size = block_size(h), bytes = n * elem(h, s), pos = offset(h, s) + index * elem(h, s);
-    if (size + bytes > capacity(size)) {
-      void* p = std::realloc(a.block_, capacity(size + bytes));
+    if (size + bytes > capacity(size)) grow(a, size, capacity(size + bytes), arena);
+    std::byte* b = a.data();
+    std::memmove(b + pos + bytes, b + pos, size - pos);
+    std::memset(b + pos, 0, bytes);
+    return b + pos;
+  }
+  static void grow(AccountActivity& a, std::size_t size, std::size_t to, ActivityArena* arena) {
+    if (!arena && !(a.block_ & AccountActivity::kInArena)) {
+      void* p = std::realloc(a.data(), to);
       if (!p) throw std::bad_alloc();
-      a.block_ = static_cast<std::byte*>(p);
+      place(a, static_cast<std::byte*>(p), nullptr);
+      return;
     }
-    std::memmove(a.block_ + pos + bytes, a.block_ + pos, size - pos);
-    std::memset(a.block_ + pos, 0, bytes);
-    return a.block_ + pos;
+    std::byte* p = allocate(to, arena);
+    std::memcpy(p, a.data(), size);
+    if (a.block_ & AccountActivity::kInArena) {
+      if (arena) arena->garbage_ += capacity(size);
+    } else {
+      std::free(a.data());
+    }
+    place(a, p, arena);
   }
   static void erase(AccountActivity& a, int s, std::size_t index) {
     const Head& h = head(a);
     const std::size_t size = block_size(h), e = elem(h, s), pos = offset(h, s) + index * e;
-    std::memmove(a.block_ + pos, a.block_ + pos + e, size - pos - e);
+    std::memmove(a.data() + pos, a.data() + pos + e, size - pos - e);
   }
 
   // The first element of a sorted section whose leading u64 is >= id. The
@@ -142,25 +187,26 @@ struct ActivityBlock {
   // The element with this id in an id-keyed section, inserted if new; `init`
   // fills a new element after its id.
   template <class Init>
-  static std::byte* upsert(AccountActivity& a, int s, std::uint32_t Head::*n, std::uint64_t id, Init init) {
+  static std::byte* upsert(AccountActivity& a, int s, std::uint32_t Head::*n, std::uint64_t id, ActivityArena* arena,
+                           Init init) {
     Head& h = head(a);
     const std::size_t e = kFixedElem[s];
     const std::size_t k = lower(at(a, s), h.*n, e, id);
     std::byte* p = at(a, s) + k * e;
     if (k < h.*n && load<std::uint64_t>(p) == id) return p;
-    p = open(a, s, k, 1);
+    p = open(a, s, k, 1, arena);
     ++(head(a).*n);
     store(p, id);
     init(p + 8);
     return p;
   }
 
-  static void set_bit(AccountActivity& a, int rel, std::size_t which) {
+  static void set_bit(AccountActivity& a, int rel, std::size_t which, ActivityArena* arena) {
     if (rel < 0 || rel >= kHorizonDays) return;
     const std::size_t w = static_cast<std::size_t>(rel) >> 6;
     if (head(a).words <= w) {
       const std::size_t add = w + 1 - head(a).words;
-      open(a, s_bits, head(a).words, add);
+      open(a, s_bits, head(a).words, add, arena);
       head(a).words = static_cast<std::uint8_t>(w + 1);
     }
     std::byte* p = at(a, s_bits) + w * 24 + which * 8;
@@ -168,7 +214,7 @@ struct ActivityBlock {
   }
 
   // Inserts into a bounded sorted sample set; returns false for a duplicate.
-  static bool insert_sample(AccountActivity& a, int s, std::uint8_t Head::*n, const Sample& x) {
+  static bool insert_sample(AccountActivity& a, int s, std::uint8_t Head::*n, const Sample& x, ActivityArena* arena) {
     const std::byte* base = at(a, s);
     std::size_t k = 0;
     for (; k < head(a).*n; ++k) {
@@ -176,13 +222,14 @@ struct ActivityBlock {
       if (y.ts == x.ts && y.key == x.key) return false;
       if (x < y) break;
     }
-    store(open(a, s, k, 1), x);
+    store(open(a, s, k, 1, arena), x);
     ++(head(a).*n);
     return true;
   }
 
   static void apply(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
-                    std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node);
+                    std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node,
+                    ActivityArena* arena);
   static std::uint64_t weeks_of_slot(const AccountActivity& a, std::size_t slot) noexcept {
     const Head& h = head(a);
     const std::byte* m = at(a, s_matrix);
@@ -197,12 +244,13 @@ struct ActivityBlock {
 AccountActivity::AccountActivity(const AccountActivity& other) {
   if (!other.block_) return;
   const std::size_t n = other.bytes();
-  void* p = std::malloc(capacity(n));
-  if (!p) throw std::bad_alloc();
-  std::memcpy(p, other.block_, n);
-  block_ = static_cast<std::byte*>(p);
+  std::byte* p = ActivityBlock::allocate(capacity(n), nullptr);
+  std::memcpy(p, other.data(), n);
+  ActivityBlock::place(*this, p, nullptr);
 }
-AccountActivity::~AccountActivity() { std::free(block_); }
+AccountActivity::~AccountActivity() {
+  if (!(block_ & kInArena)) std::free(data());
+}
 std::size_t AccountActivity::bytes() const noexcept {
   return block_ ? block_size(ActivityBlock::head(*this)) : 0;
 }
@@ -211,7 +259,7 @@ bool AccountActivity::operator==(const AccountActivity& other) const noexcept {
   const Head& y = ActivityBlock::head(other);
   if (!(x == y)) return false;
   const std::size_t n = block_size(x) - sizeof(Head);
-  return n == 0 || std::memcmp(block_ + sizeof(Head), other.block_ + sizeof(Head), n) == 0;
+  return n == 0 || std::memcmp(data() + sizeof(Head), other.data() + sizeof(Head), n) == 0;
 }
 
 namespace {
@@ -221,18 +269,20 @@ std::uint32_t low32(std::uint64_t x) noexcept { return static_cast<std::uint32_t
 }  // namespace
 
 void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
-                          std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node) {
+                          std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node,
+                          ActivityArena* arena) {
+  create(a, arena);
   const Day day = day_of(ts);
   const std::int16_t rel = rel_day(day, p.signature);
   Head* h = &head(a);
   auto touched = [&] {
-    set_bit(a, rel, 1);
+    set_bit(a, rel, 1, arena);
     h = &head(a);
     h->last_touch = std::max(h->last_touch, rel);
     if (rel < 0) h->pre_touch = std::max(h->pre_touch, rel);
   };
   auto used = [&] {
-    set_bit(a, rel, 0);
+    set_bit(a, rel, 0, arena);
     h = &head(a);
     h->last_usage = std::max(h->last_usage, rel);
     touched();
@@ -240,7 +290,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
     const std::size_t slot = branchless_lower(p.planned_users, actor);
     if (slot < p.planned_users.size() && p.planned_users[slot] == actor) {
       if (h->slots == 0) {
-        std::byte* s = open(a, s_slot, 0, p.planned_users.size());
+        std::byte* s = open(a, s_slot, 0, p.planned_users.size(), arena);
         for (std::size_t k = 0; k < p.planned_users.size(); ++k) {
           store(s + 4 * k, kNone);
           store(s + 4 * k + 2, kNone);
@@ -254,7 +304,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       if (week < 0) return;
       if (h->rows <= week) {
         const std::size_t add = static_cast<std::size_t>(week) + 1 - h->rows;
-        open(a, s_matrix, h->rows, add);
+        open(a, s_matrix, h->rows, add, arena);
         h = &head(a);
         h->rows = static_cast<std::uint8_t>(week + 1);
       }
@@ -262,7 +312,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       *cell |= static_cast<std::byte>(1u << (slot % 8));
       return;
     }
-    std::byte* u = upsert(a, s_extra, &Head::extras, actor, [](std::byte* q) {
+    std::byte* u = upsert(a, s_extra, &Head::extras, actor, arena, [](std::byte* q) {
       store(q, kNone);
       store(q + 2, kNone);
     });
@@ -272,7 +322,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
   };
   // The ticket's element, opened and closed unknown when it is new.
   auto ticket = [&] {
-    return upsert(a, s_ticket, &Head::tickets, item, [](std::byte* q) {
+    return upsert(a, s_ticket, &Head::tickets, item, arena, [](std::byte* q) {
       store(q, kNone);
       store(q + 2, kNone);
     });
@@ -285,7 +335,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       break;
     case EventType::feature_use: {
       used();
-      std::byte* f = upsert(a, s_feature, &Head::features, item, [](std::byte* q) { store(q, kNone); });
+      std::byte* f = upsert(a, s_feature, &Head::features, item, arena, [](std::byte* q) { store(q, kNone); });
       store(f + 8, min_rel(load<std::int16_t>(f + 8), rel));
       break;
     }
@@ -293,7 +343,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       touched();
       break;
     case EventType::email_to_customer:
-      set_bit(a, rel, 2);
+      set_bit(a, rel, 2, arena);
       h = &head(a);
       h->last_outreach = std::max(h->last_outreach, rel);
       break;
@@ -306,7 +356,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
                      static_cast<float>(value)};
       // The 3 earliest and the 3 latest of all replies: of 7, the middle one
       // is neither.
-      if (insert_sample(a, s_reply, &Head::replies, s) && head(a).replies > kReplies) {
+      if (insert_sample(a, s_reply, &Head::replies, s, arena) && head(a).replies > kReplies) {
         erase(a, s_reply, kReplies / 2);
         --head(a).replies;
       }
@@ -321,7 +371,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       const bool cancelled = type == EventType::meeting_cancelled;
       const std::uint64_t content = item ^ mix64(static_cast<std::uint64_t>(ts) * 2 + cancelled);
       const Sample s{static_cast<std::uint32_t>(ts), identity(content), cancelled ? 1.0f : 0.0f};
-      if (insert_sample(a, s_meeting, &Head::meetings, s) && head(a).meetings > kMeetings) {
+      if (insert_sample(a, s_meeting, &Head::meetings, s, arena) && head(a).meetings > kMeetings) {
         erase(a, s_meeting, 0);
         --head(a).meetings;
       }
@@ -349,7 +399,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
         store(d, min_rel(load<std::int16_t>(d), rel));
         break;
       }
-      std::byte* d = open(a, s_done, k, 1);
+      std::byte* d = open(a, s_done, k, 1, arena);
       ++head(a).done;
       store(d, node);
       store(d + 4, rel);
@@ -370,7 +420,7 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
         if (have == want) return;
         if (want < have) break;
       }
-      std::byte* r = open(a, s_redate, k, 1);
+      std::byte* r = open(a, s_redate, k, 1, arena);
       ++head(a).redates;
       store(r, node);
       store(r + 4, rel);
@@ -381,9 +431,105 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
 }
 
 void apply_event(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
-                 std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node) {
-  ActivityBlock::apply(a, p, type, ts, actor, item, value, id, node);
+                 std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node,
+                 ActivityArena* arena) {
+  ActivityBlock::apply(a, p, type, ts, actor, item, value, id, node, arena);
 }
+
+// ---- the arena -----------------------------------------------------------------
+
+SlabPool::~SlabPool() { trim(0); }
+void SlabPool::trim(std::size_t keep) noexcept {
+  const std::lock_guard lock(mutex_);
+  while (!slabs_.empty() && slabs_.size() * ActivityArena::kSlab > keep) {
+    std::free(slabs_.back());
+    slabs_.pop_back();
+  }
+}
+std::size_t SlabPool::spare() const noexcept {
+  const std::lock_guard lock(mutex_);
+  return slabs_.size() * ActivityArena::kSlab;
+}
+std::byte* SlabPool::take() noexcept {
+  const std::lock_guard lock(mutex_);
+  if (slabs_.empty()) return nullptr;
+  std::byte* p = slabs_.back();
+  slabs_.pop_back();
+  return p;
+}
+void SlabPool::give(std::byte* slab) noexcept {
+  const std::lock_guard lock(mutex_);
+  try {
+    slabs_.push_back(slab);
+  } catch (...) {
+    std::free(slab);
+  }
+}
+
+ActivityArena::ActivityArena(ActivityArena&& other) noexcept
+    : pool_(other.pool_),
+      slabs_(std::move(other.slabs_)),
+      next_(std::exchange(other.next_, nullptr)),
+      end_(std::exchange(other.end_, nullptr)),
+      held_(std::exchange(other.held_, 0)),
+      garbage_(std::exchange(other.garbage_, 0)) {}
+ActivityArena& ActivityArena::operator=(ActivityArena&& other) noexcept {
+  if (this != &other) {
+    release_all();
+    pool_ = other.pool_;
+    slabs_ = std::move(other.slabs_);
+    next_ = std::exchange(other.next_, nullptr);
+    end_ = std::exchange(other.end_, nullptr);
+    held_ = std::exchange(other.held_, 0);
+    garbage_ = std::exchange(other.garbage_, 0);
+  }
+  return *this;
+}
+ActivityArena::~ActivityArena() { release_all(); }
+void ActivityArena::release_all() noexcept {
+  for (const auto& [p, n] : slabs_) {
+    if (pool_ && n == kSlab)
+      pool_->give(p);
+    else
+      std::free(p);
+  }
+  slabs_.clear();
+  next_ = end_ = nullptr;
+  held_ = garbage_ = 0;
+}
+
+std::byte* ActivityArena::allocate(std::size_t bytes) {
+  bytes = (bytes + 7) / 8 * 8;
+  if (static_cast<std::size_t>(end_ - next_) < bytes) {
+    // 64 KiB, 128, … up to the 2 MiB slab; a block larger than a slab gets its own.
+    std::size_t size = std::clamp(held_, std::size_t{64} << 10, kSlab);
+    void* p = nullptr;
+    if (size == kSlab && bytes <= kSlab && pool_) p = pool_->take();
+    if (!p) {
+      size = std::max(size, (bytes + 63) / 64 * 64);
+      const std::size_t align = size == kSlab ? kSlab : 64;
+      p = std::aligned_alloc(align, size);
+      if (!p) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+      if (size == kSlab) madvise(p, size, MADV_HUGEPAGE);
+#endif
+    }
+    try {
+      slabs_.emplace_back(static_cast<std::byte*>(p), size);
+    } catch (...) {
+      std::free(p);
+      throw;
+    }
+    held_ += size;
+    next_ = static_cast<std::byte*>(p);
+    end_ = next_ + size;
+  }
+  std::byte* p = next_;
+  next_ += bytes;
+  return p;
+}
+
+void ActivityArena::adopt(AccountActivity& a) { ActivityBlock::move_to(a, *this); }
 
 // ---- the metrics ---------------------------------------------------------------
 

@@ -68,6 +68,7 @@ struct Profile {
   std::uint32_t template_index = 0;
   std::uint32_t planned = 0;          // distinct planned users
   std::vector<std::uint64_t> ids;     // the planned users' identities, sorted (the state's slots), then the sponsors'
+                                      // (moved to the portfolio's id blocks once the account is added)
   std::vector<std::uint32_t> planned_slot;  // per planned user, in the account's order
 };
 
@@ -114,6 +115,14 @@ struct Portfolio::Impl {
   std::vector<Account> accounts;
   std::vector<Profile> profiles;
   std::vector<Hot> hot;  // and the activity state, by account
+  // The identities Hot::ids points to, one block per add_accounts call, in
+  // account order: ingestion reads them account after account.
+  std::vector<std::unique_ptr<std::uint64_t[]>> id_blocks;
+  // Where the activity states live. Ingestion adds one arena per thread;
+  // once the bytes left behind by grown blocks outweigh the live ones, the
+  // states are copied into fresh arenas in account order and the old go.
+  SlabPool spare_slabs;  // declared first of the two: arenas give their slabs back on destruction
+  std::vector<ActivityArena> arenas;
   KeyIndex index;
   // What the scheduler derives from each account's plan alone (template,
   // nodes switched on), computed once when the account is added: accounts
@@ -135,6 +144,37 @@ struct Portfolio::Impl {
       }
       factor_metric.push_back(*m);
     }
+  }
+
+  // Compacts when the garbage exceeds `1 / over` of what the arenas hold:
+  // the copying this costs is then bounded by a multiple of the garbage,
+  // which grows with the events ingested, so it stays proportional to them.
+  void compact_states(unsigned threads, std::size_t over) {
+    std::size_t held = 0, garbage = 0;
+    for (const ActivityArena& a : arenas) {
+      held += a.held();
+      garbage += a.garbage();
+    }
+    if (garbage < (std::size_t{1} << 20) || over * garbage < held) return;
+    const unsigned threads_used = detail::usable_threads(threads, hot.size(), 1 << 14);
+    std::vector<ActivityArena> fresh;
+    for (unsigned t = 0; t < threads_used; ++t) fresh.emplace_back(&spare_slabs);
+    std::vector<std::exception_ptr> errors(threads_used);
+    auto run = [&](unsigned t) {
+      try {
+        for (std::size_t i = hot.size() * t / threads_used; i < hot.size() * (t + 1) / threads_used; ++i)
+          fresh[t].adopt(hot[i].activity);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    };
+    detail::run_on_threads(threads_used, run);
+    if (std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e != nullptr; })) {
+      // Out of memory part way: some states moved, and all stay valid.
+      for (ActivityArena& a : fresh) arenas.push_back(std::move(a));
+      detail::rethrow_first(errors);
+    }
+    arenas = std::move(fresh);
   }
 
   ActivityProfile profile(std::size_t i) const {
@@ -501,10 +541,17 @@ struct Portfolio::Impl {
 
 namespace {
 
+// What a row's account code stands for, in one place so that judging a row
+// costs one cache miss for its account, not one per attribute.
+struct AccountRef {
+  std::int32_t index = -1;  // in the portfolio; -1 = unknown
+  Day signature = 0;
+  std::uint32_t template_index = 0;
+};
+
 struct Resolved {
-  std::vector<std::int32_t> account;  // per account dictionary entry: portfolio index or -1
-  std::vector<Day> signature;         // per account dictionary entry: the account's signature
-  std::vector<std::int8_t> type;      // per type dictionary entry: EventType or -1
+  std::vector<AccountRef> account;  // per account dictionary entry
+  std::vector<std::int8_t> type;    // per type dictionary entry: EventType or -1
   std::vector<std::uint64_t> actor, item;
 };
 
@@ -515,17 +562,25 @@ void check_column(std::size_t n, std::size_t size, const char* name) {
 }
 
 void check_codes(const Dictionary& d, std::size_t n, const char* name, bool required) {
-  if (d.codes.empty()) {
+  if (d.empty()) {
     if (required && n > 0) throw_invalid(std::string("events.") + name, "is required");
     return;
   }
-  check_column(n, d.codes.size(), name);
+  if (!d.codes.empty() && !d.small_codes.empty())
+    throw_invalid(std::string("events.") + name, "has both codes and small_codes; give one");
+  check_column(n, d.rows(), name);
   const auto size = static_cast<std::int64_t>(d.values.size());
-  for (std::size_t r = 0; r < d.codes.size(); ++r)
-    if (d.codes[r] >= size)
-      throw_invalid(std::string("events.") + name + "[" + std::to_string(r) + "]",
-                    "code " + std::to_string(d.codes[r]) + " is outside its dictionary of " + std::to_string(size) +
-                        " values");
+  auto check = [&](auto codes) {
+    for (std::size_t r = 0; r < codes.size(); ++r)
+      if (codes[r] >= size)
+        throw_invalid(std::string("events.") + name + "[" + std::to_string(r) + "]",
+                      "code " + std::to_string(codes[r]) + " is outside its dictionary of " + std::to_string(size) +
+                          " values");
+  };
+  if (d.codes.empty())
+    check(d.small_codes);
+  else
+    check(d.codes);
 }
 
 bool needs_actor(EventType t) { return t == EventType::login || t == EventType::feature_use; }
@@ -548,11 +603,13 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   check_column(n, b.id.size(), "id");
 
   Resolved res;
-  for (const std::string_view k : b.account.values) {
-    const auto it = im.index.find(k);
-    res.account.push_back(it == im.index.end() ? -1 : static_cast<std::int32_t>(it->second));
-    res.signature.push_back(it == im.index.end() ? 0 : im.accounts[it->second].signature);
-  }
+  res.account.resize(b.account.values.size());
+  detail::parallel_ranges(b.account.values.size(), options.threads, 1 << 15, 1, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t c = lo; c < hi; ++c)
+      if (const auto it = im.index.find(b.account.values[c]); it != im.index.end())
+        res.account[c] = {static_cast<std::int32_t>(it->second), im.accounts[it->second].signature,
+                          im.hot[it->second].template_index};
+  });
   for (const std::string_view t : b.type.values) {
     const auto e = parse_event_type(t);
     res.type.push_back(e ? static_cast<std::int8_t>(*e) : std::int8_t{-1});
@@ -567,15 +624,20 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   hash_all(b.actor.values, res.actor);
   hash_all(b.item.values, res.item);
 
-  auto account_of = [&](std::size_t r) -> std::int32_t {
-    const std::int32_t c = b.account.codes[r];
-    return c < 0 ? -1 : res.account[static_cast<std::size_t>(c)];
+  static const AccountRef kUnknown{};
+  auto account_of = [&](std::size_t r) -> const AccountRef& {
+    const std::int32_t c = b.account.code(r);
+    return c < 0 ? kUnknown : res.account[static_cast<std::size_t>(c)];
+  };
+  // Account codes come in row order, their entries in any order: fetch ahead.
+  auto prefetch_account = [&](std::size_t r) {
+    if (const std::int32_t c = b.account.code(r); c >= 0) __builtin_prefetch(&res.account[static_cast<std::size_t>(c)]);
   };
   auto type_of = [&](std::size_t r) -> int {
-    const std::int32_t c = b.type.codes[r];
+    const std::int32_t c = b.type.code(r);
     return c < 0 ? -1 : res.type[static_cast<std::size_t>(c)];
   };
-  auto code = [](const Dictionary& d, std::size_t r) { return d.codes.empty() ? -1 : d.codes[r]; };
+  auto code = [](const Dictionary& d, std::size_t r) { return d.empty() ? -1 : d.code(r); };
   // Plan nodes by template and item, resolved once per dictionary entry (when
   // the batch names a milestone event type at all) rather than once per row.
   std::vector<std::vector<std::int32_t>> nodes(im.templates.size());
@@ -593,10 +655,10 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
         }
       });
     }
-  auto node_of = [&](std::size_t r, std::int32_t acct) -> std::int64_t {
+  auto node_of = [&](std::size_t r, const AccountRef& a) -> std::int64_t {
     const std::int32_t c = code(b.item, r);
     if (c < 0) return -1;
-    return nodes[im.hot[static_cast<std::size_t>(acct)].template_index][static_cast<std::size_t>(c)];
+    return nodes[a.template_index][static_cast<std::size_t>(c)];
   };
 
   // Pass 1: judge every row; nothing changes yet. Parts of the batch are
@@ -607,7 +669,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     std::vector<std::string> messages;
   };
   auto quoted = [](const Dictionary& d, std::size_t r) {
-    const std::int32_t c = d.codes[r];
+    const std::int32_t c = d.code(r);
     return c < 0 ? std::string("(none)") : "\"" + std::string(d.values[static_cast<std::size_t>(c)]) + "\"";
   };
   auto judge = [&](std::size_t begin, std::size_t end, Verdicts& out) {
@@ -616,9 +678,11 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
       ++out.by_reason[static_cast<std::size_t>(why)];
       if (out.messages.size() < options.max_messages) out.messages.push_back("row " + std::to_string(r) + ": " + detail);
     };
+    constexpr std::size_t kAhead = 16;
     for (std::size_t r = begin; r < end; ++r) {
-      const std::int32_t acct = account_of(r);
-      if (acct < 0) { reject(r, RejectReason::unknown_account, "unknown account " + quoted(b.account, r)); continue; }
+      if (r + kAhead < end) prefetch_account(r + kAhead);
+      const AccountRef& acct = account_of(r);
+      if (acct.index < 0) { reject(r, RejectReason::unknown_account, "unknown account " + quoted(b.account, r)); continue; }
       const int t = type_of(r);
       if (t < 0) { reject(r, RejectReason::unknown_type, "unknown event type " + quoted(b.type, r)); continue; }
       const std::int64_t ts = b.ts[r];
@@ -626,7 +690,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
         reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is not between 1970 and 2100 (seconds expected)");
         continue;
       }
-      const Day signature = res.signature[static_cast<std::size_t>(b.account.codes[r])];
+      const Day signature = acct.signature;
       if (std::abs(day_of(ts) - signature) > kMaxDaysFromSignature) {
         reject(r, RejectReason::bad_timestamp, "timestamp " + std::to_string(ts) + " is more than " +
                                                    std::to_string(kMaxDaysFromSignature) + " days from the account's signature");
@@ -652,7 +716,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
         continue;
       }
       if ((type == EventType::milestone_completed || type == EventType::milestone_redated) && node_of(r, acct) < 0) {
-        const auto& tmpl = im.config.templates.templates()[im.profiles[static_cast<std::size_t>(acct)].template_index];
+        const auto& tmpl = im.config.templates.templates()[acct.template_index];
         reject(r, RejectReason::unknown_plan_item, "item " + quoted(b.item, r) + " is not a milestone or task of template \"" + tmpl.id + "\"");
         continue;
       }
@@ -678,70 +742,127 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
                     std::to_string(options.max_rejected) + "); nothing was ingested. First: " +
                     (report.messages.empty() ? std::string() : report.messages.front()));
 
-  // Pass 2: apply, one chunk of rows at a time. Each thread owns a range of
-  // accounts, so no lock is needed. It first gathers its rows of the chunk,
-  // grouped by account (a counting sort, stable so each account sees its
-  // events in batch order), into packed records: the columns are read in row
-  // order, and the identities resolved there, where the dictionary lookups
-  // can be prefetched. Then it applies them account after account, so an
-  // account's state is loaded once per chunk however many events it has,
-  // and the next accounts' states are prefetched meanwhile. Between chunks,
-  // every row before the chunk is applied for every account: the point where
-  // progress is reported and a cancellation stops.
+  // Pass 2: apply, one chunk of rows at a time, in three parallel steps.
+  // Count: each thread takes a slice of the chunk's rows and counts them per
+  // account. Gather: each thread copies its rows into packed records grouped
+  // by account (a counting sort, stable: an account's rows keep batch order,
+  // the slices being in row order), reading the columns once, in row order.
+  // Apply: each thread owns a range of accounts and applies their records
+  // account after account, so a state is loaded once per chunk however many
+  // events it has, while the next accounts' states and identities are
+  // fetched. Between chunks, every row before the chunk is applied for every
+  // account: the point where progress is reported and a cancellation stops.
   struct Packed {
-    std::uint64_t actor, item, id;
+    std::uint64_t id;
     double value;
-    std::uint32_t ts;         // seconds since 1970, which validation kept below 2^32
-    std::uint32_t type_node;  // the type in the top 8 bits; the plan node of a milestone event below
+    std::uint32_t actor, item;  // dictionary codes; kNoCode = none
+    std::uint32_t ts;           // seconds since 1970, which validation kept below 2^32
+    std::uint32_t type_node;    // the type in the top 8 bits; the plan node of a milestone event below
   };
-  static_assert(sizeof(Packed) == 40);
+  static_assert(sizeof(Packed) == 32);
+  constexpr std::uint32_t kNoCode = static_cast<std::uint32_t>(-1);
   // About two rows per account (at least a million, at most 8 million), so
   // that a large portfolio still sees a few events per account per chunk.
   const std::size_t kChunk = std::clamp(2 * im.accounts.size(), std::size_t{1} << 20, std::size_t{1} << 23);
   constexpr std::size_t kAhead = 32;
   constexpr std::uint32_t kSkip = static_cast<std::uint32_t>(-1);
   const std::size_t n_accounts = im.accounts.size();
-  std::vector<std::uint32_t> row_account, first(n_accounts + 1), next(n_accounts);
+  const unsigned threads = detail::usable_threads(options.threads, std::min(n, kChunk), 1 << 16);
+  // Account ranges, one per thread, for the apply step.
+  std::vector<std::size_t> owner_begin(threads + 1);
+  for (unsigned t = 0; t <= threads; ++t) owner_begin[t] = n_accounts * t / threads;
+  // slot[t][acct]: where thread t's next record for acct goes; first[acct]: where acct's records start.
+  std::vector<std::vector<std::uint32_t>> slot(threads, std::vector<std::uint32_t>(n > 0 ? n_accounts : 0));
+  std::vector<std::uint32_t> first(n > 0 ? n_accounts + 1 : 1), row_account(std::min(n, kChunk) + kAhead, kSkip);
+  std::vector<std::uint64_t> owner_total(threads + 1);
   std::vector<Packed> packed(std::min(n, kChunk));
-  auto rej = report.rejected.begin();
   std::size_t applied_rows = 0;
+  // Each thread's blocks come from an arena of its own: the last ones the
+  // portfolio holds (after a compaction, those of the latest states).
+  auto on_threads = [&](auto&& step) {
+    std::vector<std::exception_ptr> errors(threads);
+    auto run = [&](unsigned t) {
+      try {
+        step(t);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    };
+    detail::run_on_threads(threads, run);
+    detail::rethrow_first(errors);
+  };
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     if (c0 > 0 && options.progress && !options.progress(c0, n)) break;
     const std::size_t c1 = std::min(n, c0 + kChunk), rows = c1 - c0;
-    row_account.assign(rows + kAhead, kSkip);
-    std::fill(first.begin(), first.end(), 0u);
-    for (std::size_t r = c0; r < c1; ++r) {
-      if (rej != report.rejected.end() && rej->row == r) {
-        ++rej;
-        continue;
+    auto slice = [&](unsigned t, std::size_t& lo, std::size_t& hi) {
+      lo = c0 + rows * t / threads;
+      hi = c0 + rows * (t + 1) / threads;
+    };
+    on_threads([&](unsigned t) {  // count
+      std::size_t lo, hi;
+      slice(t, lo, hi);
+      std::vector<std::uint32_t>& count = slot[t];
+      std::fill(count.begin(), count.end(), 0u);
+      auto rej = std::lower_bound(report.rejected.begin(), report.rejected.end(), lo,
+                                  [](const RejectedRow& x, std::size_t row) { return x.row < row; });
+      for (std::size_t r = lo; r < hi; ++r) {
+        if (r + kAhead < hi) prefetch_account(r + kAhead);
+        if (rej != report.rejected.end() && rej->row == r) {
+          ++rej;
+          row_account[r - c0] = kSkip;
+          continue;
+        }
+        const auto acct = static_cast<std::uint32_t>(account_of(r).index);
+        row_account[r - c0] = acct;
+        ++count[acct];
       }
-      const auto acct = static_cast<std::uint32_t>(account_of(r));
-      row_account[r - c0] = acct;
-      ++first[acct + 1];
-    }
-    for (std::size_t i = 1; i <= n_accounts; ++i) first[i] += first[i - 1];
-    std::copy(first.begin(), first.end() - 1, next.begin());
-    detail::parallel_ranges(n_accounts, options.threads, 1024, 64, [&](std::size_t lo, std::size_t hi) {
-      const std::uint32_t own_first = static_cast<std::uint32_t>(lo), own_end = static_cast<std::uint32_t>(hi);
-      auto mine = [&](std::uint32_t acct) { return acct >= own_first && acct < own_end; };  // kSkip never is
-      for (std::size_t k = 0; k < rows; ++k) {
-        if (mine(row_account[k + kAhead]))
-          if (const std::int32_t ac = code(b.actor, c0 + k + kAhead); ac >= 0)
-            __builtin_prefetch(&res.actor[static_cast<std::size_t>(ac)]);
-        const std::uint32_t acct = row_account[k];
-        if (!mine(acct)) continue;
-        const std::size_t r = c0 + k;
+    });
+    on_threads([&](unsigned t) {  // totals per account range
+      std::uint64_t sum = 0;
+      for (std::size_t acct = owner_begin[t]; acct < owner_begin[t + 1]; ++acct)
+        for (unsigned u = 0; u < threads; ++u) sum += slot[u][acct];
+      owner_total[t + 1] = sum;
+    });
+    for (unsigned t = 0; t < threads; ++t) owner_total[t + 1] += owner_total[t];
+    on_threads([&](unsigned t) {  // offsets: by account, then by slice
+      auto at = static_cast<std::uint32_t>(owner_total[t]);
+      for (std::size_t acct = owner_begin[t]; acct < owner_begin[t + 1]; ++acct) {
+        first[acct] = at;
+        for (unsigned u = 0; u < threads; ++u) at += std::exchange(slot[u][acct], at);
+      }
+      if (t + 1 == threads) first[n_accounts] = at;
+    });
+    on_threads([&](unsigned t) {  // gather
+      std::size_t lo, hi;
+      slice(t, lo, hi);
+      std::uint32_t* next = slot[t].data();
+      for (std::size_t r = lo; r < hi; ++r) {
+        if (const std::uint32_t ahead = row_account[r - c0 + kAhead]; ahead != kSkip && r + kAhead < hi)
+          __builtin_prefetch(&next[ahead], 1);
+        if (const std::uint32_t ahead = row_account[r - c0 + kAhead / 2]; ahead != kSkip && r + kAhead / 2 < hi)
+          __builtin_prefetch(&packed[next[ahead]], 1);
+        const std::uint32_t acct = row_account[r - c0];
+        if (acct == kSkip) continue;
         const auto type = static_cast<EventType>(type_of(r));
-        const std::int32_t ac = code(b.actor, r), ic = code(b.item, r);
         const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
-        packed[next[acct]++] = {ac < 0 ? 0 : res.actor[static_cast<std::size_t>(ac)],
-                                ic < 0 ? 0 : res.item[static_cast<std::size_t>(ic)],
-                                b.id.empty() ? 0 : b.id[r],
+        packed[next[acct]++] = {b.id.empty() ? 0 : b.id[r],
                                 b.value.empty() ? kNaN : b.value[r],
+                                static_cast<std::uint32_t>(code(b.actor, r)),
+                                static_cast<std::uint32_t>(code(b.item, r)),
                                 static_cast<std::uint32_t>(b.ts[r]),
                                 static_cast<std::uint32_t>(type) << 24 |
-                                    (plan_event ? static_cast<std::uint32_t>(node_of(r, static_cast<std::int32_t>(acct))) : 0u)};
+                                    (plan_event ? static_cast<std::uint32_t>(node_of(r, account_of(r))) : 0u)};
       }
+    });
+    while (im.arenas.size() < threads) im.arenas.emplace_back(&im.spare_slabs);
+    const std::size_t arena0 = im.arenas.size() - threads;
+    on_threads([&](unsigned t) {  // apply
+      const std::size_t lo = owner_begin[t], hi = owner_begin[t + 1];
+      ActivityArena* arena = &im.arenas[arena0 + t];
+      auto identity = [](const std::vector<std::uint64_t>& hashes, std::uint32_t c) { return c == kNoCode ? 0 : hashes[c]; };
+      // An account's users and items tend to sit together in the dictionaries
+      // (generated, or sorted keys with an account prefix), so fetching them
+      // per account rather than per row touches few lines.
       constexpr std::size_t kAccountsAhead = 4;
       for (std::size_t acct = lo; acct < hi; ++acct) {
         if (const std::size_t ahead = acct + kAccountsAhead; ahead < hi && first[ahead] != first[ahead + 1]) {
@@ -750,18 +871,31 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
             for (int line = 0; line < 4; ++line) __builtin_prefetch(state + 64 * line);
           const auto* ids = reinterpret_cast<const char*>(h.ids);
           for (std::size_t id = 0; id < h.planned + h.sponsors && id < 32; id += 8) __builtin_prefetch(ids + 8 * id);
+          for (std::uint32_t j = first[ahead]; j < first[ahead + 1]; ++j) {
+            if (packed[j].actor != kNoCode) __builtin_prefetch(&res.actor[packed[j].actor]);
+            if (packed[j].item != kNoCode) __builtin_prefetch(&res.item[packed[j].item]);
+          }
         }
         if (first[acct] == first[acct + 1]) continue;
         Hot& h = im.hot[acct];
         const ActivityProfile prof = event_profile(h);
         for (std::uint32_t j = first[acct]; j < first[acct + 1]; ++j) {
           const Packed& e = packed[j];
-          apply_event(h.activity, prof, static_cast<EventType>(e.type_node >> 24), e.ts, e.actor, e.item, e.value, e.id,
-                      e.type_node & 0xffffffu);
+          apply_event(h.activity, prof, static_cast<EventType>(e.type_node >> 24), e.ts, identity(res.actor, e.actor),
+                      identity(res.item, e.item), e.value, e.id, e.type_node & 0xffffffu, arena);
         }
       }
     });
     applied_rows = c1;
+    im.compact_states(threads, 2);
+  }
+  // Between chunks the garbage may reach half of what is held; the states
+  // left for evaluation and the next night are laid out again sooner.
+  im.compact_states(options.threads, 4);
+  {
+    std::size_t held = 0;
+    for (const ActivityArena& a : im.arenas) held += a.held();
+    im.spare_slabs.trim(held / 8);  // enough for the next night's growth
   }
   if (n > 0 && applied_rows == n && options.progress) options.progress(n, n);
   report.cancelled = applied_rows < n;
@@ -827,17 +961,26 @@ void Portfolio::add_accounts(std::vector<Account> list) {
     }
   }
   im.facts_of.reserve(base + p.accounts.size());
+  std::size_t id_count = 0;
+  for (const Profile& prof : p.profiles) id_count += prof.ids.size();
+  auto ids = std::make_unique_for_overwrite<std::uint64_t[]>(std::max<std::size_t>(id_count, 1));
+  im.id_blocks.reserve(im.id_blocks.size() + 1);
   // Nothing below throws but allocation, which the reserves above did.
   im.facts_table.swap(table);
   im.facts_of.insert(im.facts_of.end(), facts_of.begin(), facts_of.end());
+  std::uint64_t* at = ids.get();
   for (std::size_t i = 0; i < p.accounts.size(); ++i) {
     im.index.emplace(p.accounts[i].key, static_cast<std::uint32_t>(base + i));
     im.accounts.push_back(std::move(p.accounts[i]));
-    im.profiles.push_back(std::move(p.profiles[i]));
-    const Profile& prof = im.profiles.back();
-    im.hot.push_back({AccountActivity{}, prof.ids.data(), im.accounts.back().signature, prof.planned,
+    Profile& prof = p.profiles[i];
+    std::copy(prof.ids.begin(), prof.ids.end(), at);
+    im.hot.push_back({AccountActivity{}, at, im.accounts.back().signature, prof.planned,
                       static_cast<std::uint32_t>(prof.ids.size()) - prof.planned, prof.template_index});
+    at += prof.ids.size();
+    prof.ids = {};
+    im.profiles.push_back(std::move(prof));
   }
+  im.id_blocks.push_back(std::move(ids));
 }
 
 ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {

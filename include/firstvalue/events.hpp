@@ -46,11 +46,17 @@ inline constexpr std::int64_t kFirstEventSecond = 0;
 inline constexpr std::int64_t kEndEventSecond = 4102444800;  // 2100-01-01T00:00:00Z
 
 // One dictionary-encoded string column: codes[row] indexes values, and a
-// negative code means "none" for that row.
+// negative code means "none" for that row. A dictionary of at most 127 values
+// may give one-byte codes in `small_codes` instead (as pandas stores a small
+// categorical's codes), which spares widening a column of 100M rows.
 struct Dictionary {
   std::span<const std::int32_t> codes;
   std::span<const std::string_view> values;
-  bool empty() const noexcept { return codes.empty(); }
+  std::span<const std::int8_t> small_codes = {};  // used when `codes` is empty
+
+  bool empty() const noexcept { return codes.empty() && small_codes.empty(); }
+  std::size_t rows() const noexcept { return codes.empty() ? small_codes.size() : codes.size(); }
+  std::int32_t code(std::size_t row) const noexcept { return codes.empty() ? small_codes[row] : codes[row]; }
 };
 
 // A borrowed batch. `ts`, `account` and `type` are required; `actor`, `item`,

@@ -19,8 +19,10 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -65,32 +67,98 @@ struct Sample {
 // a corrupt row: 32,000 days is 87 years).
 inline constexpr int kMaxDaysFromSignature = 32000;
 
+class ActivityArena;
+
 // Everything ingestion keeps about one account, in one heap block sized to
 // the account's history: a young account with twenty users costs about 200
 // bytes, so a million accounts stay in memory and in fewer cache lines. The
 // layout is private to metrics.cpp; users, features, tickets and plan events
 // are kept sorted by identity, so equal histories give equal bytes whatever
-// the order they arrived in.
+// the order they arrived in. The block comes from malloc, or from an
+// ActivityArena when events are applied with one; a copy is always malloc'd.
 class AccountActivity {
  public:
   AccountActivity() noexcept = default;
   AccountActivity(const AccountActivity& other);
-  AccountActivity(AccountActivity&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  AccountActivity(AccountActivity&& other) noexcept : block_(std::exchange(other.block_, 0)) {}
   AccountActivity& operator=(AccountActivity other) noexcept {
     std::swap(block_, other.block_);
     return *this;
   }
   ~AccountActivity();
 
-  bool empty() const noexcept { return block_ == nullptr; }
+  bool empty() const noexcept { return block_ == 0; }
   std::size_t bytes() const noexcept;  // the size of the block, 0 when empty
   // Where the state starts, for callers that prefetch it.
-  const void* address() const noexcept { return block_; }
+  const void* address() const noexcept { return data(); }
   bool operator==(const AccountActivity& other) const noexcept;
 
  private:
-  std::byte* block_ = nullptr;
+  static constexpr std::uintptr_t kInArena = 1;  // blocks are 8-aligned, so the low bit is free
+  std::byte* data() const noexcept { return reinterpret_cast<std::byte*>(block_ & ~kInArena); }
+  std::uintptr_t block_ = 0;  // the block's address, | kInArena when an arena owns it
   friend struct ActivityBlock;
+};
+
+// Spare slabs for ActivityArenas: an arena that goes hands its slabs here and
+// the next ones take them, so memory that is already mapped gets reused
+// (mapping fresh pages costs more than the copying that compaction does).
+// Shared by the arenas of one holder, across threads.
+class SlabPool {
+ public:
+  SlabPool() = default;
+  SlabPool(const SlabPool&) = delete;
+  SlabPool& operator=(const SlabPool&) = delete;
+  ~SlabPool();
+  // Frees spare slabs beyond `keep` bytes.
+  void trim(std::size_t keep) noexcept;
+  std::size_t spare() const noexcept;
+
+ private:
+  friend class ActivityArena;
+  std::byte* take() noexcept;  // a slab of kSlab bytes, or null
+  void give(std::byte* slab) noexcept;
+  mutable std::mutex mutex_;
+  std::vector<std::byte*> slabs_;
+};
+
+// Storage for the states of many accounts, for a holder such as a portfolio:
+// blocks are carved one after the other from large slabs instead of being
+// malloc'd one by one, so the accounts a thread visits in order get their
+// blocks in that order, and no allocator metadata sits between them. A block
+// that grows moves to a larger one and leaves its old bytes behind as
+// garbage; `adopt` copies live blocks into a fresh arena, in the order the
+// holder asks, after which the old arenas can go. An arena is used by one
+// thread at a time and must outlive the AccountActivity objects it backs.
+class ActivityArena {
+ public:
+  // Slabs are 2 MiB, aligned to and advised as huge pages: the states of a
+  // million accounts span hundreds of megabytes. The first slabs of an arena
+  // are smaller, so a small portfolio holds little.
+  static constexpr std::size_t kSlab = std::size_t{2} << 20;
+
+  explicit ActivityArena(SlabPool* pool = nullptr) noexcept : pool_(pool) {}
+  ActivityArena(ActivityArena&& other) noexcept;
+  ActivityArena& operator=(ActivityArena&& other) noexcept;
+  ActivityArena(const ActivityArena&) = delete;
+  ActivityArena& operator=(const ActivityArena&) = delete;
+  ~ActivityArena();
+
+  std::size_t held() const noexcept { return held_; }        // bytes of slabs
+  std::size_t garbage() const noexcept { return garbage_; }  // bytes left behind by blocks that moved
+  // Copies the block of `a` into this arena (at the same capacity) and points
+  // `a` at the copy; the old bytes are the old arena's garbage from then on.
+  void adopt(AccountActivity& a);
+
+ private:
+  friend struct ActivityBlock;
+  std::byte* allocate(std::size_t bytes);
+  void release_all() noexcept;
+  SlabPool* pool_ = nullptr;
+  std::vector<std::pair<std::byte*, std::size_t>> slabs_;
+  std::byte* next_ = nullptr;
+  std::byte* end_ = nullptr;
+  std::size_t held_ = 0, garbage_ = 0;
 };
 
 // Seconds to days since 1970, rounding down.
@@ -114,8 +182,10 @@ struct ActivityProfile {
 
 // One event, already validated, applied to an account. `actor` and `item` are
 // hash64 identities (0 = none); `node` is the plan node a milestone event names.
+// With an arena, a block that is created or grows comes from it.
 void apply_event(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
-                 std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node);
+                 std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node,
+                 ActivityArena* arena = nullptr);
 
 // The metrics of one account as of a day. Counts are exact; NaN means "not
 // measurable yet" (no seats, no complete week, no replies).

@@ -30,15 +30,19 @@ def _is_pandas(values: Any) -> bool:
     return hasattr(values, "dtype") and type(values).__module__.startswith("pandas")
 
 
-def _encode(values: Any, name: str) -> tuple[Optional[np.ndarray], list[str]]:
-    """A string column as (int32 codes, distinct strings); missing values get code -1.
-    Categoricals are used as they are; other columns are factorized."""
+def _encode(values: Any, name: str) -> tuple[Optional[np.ndarray], Any]:
+    """A string column as (codes, distinct values); missing values get code -1.
+    Categoricals are used as they are (int8 codes stay int8, other widths
+    become int32); other columns are factorized. The distinct values go over
+    as an object array or a list, and the core reads their strings in place."""
     if values is None:
         return None, []
     if _is_pandas(values) and str(values.dtype) == "category":
         cat = values.cat if hasattr(values, "cat") else values
-        codes = np.ascontiguousarray(cat.codes, dtype=np.int32)
-        return _used_categories(codes, cat.categories)
+        codes = np.asarray(cat.codes)
+        if codes.dtype != np.int8:
+            codes = np.ascontiguousarray(codes, dtype=np.int32)
+        return _used_categories(np.ascontiguousarray(codes), cat.categories)
     arr = values.to_numpy() if _is_pandas(values) else np.asarray(values)
     if arr.ndim != 1:
         raise InvalidError_(f"events.{name}: expected a 1-D column, got {arr.ndim} dimensions")
@@ -53,7 +57,7 @@ def _encode(values: Any, name: str) -> tuple[Optional[np.ndarray], list[str]]:
     return np.ascontiguousarray(codes, dtype=np.int32), _strings(uniques)
 
 
-def _used_categories(codes: np.ndarray, categories: Any) -> tuple[np.ndarray, list]:
+def _used_categories(codes: np.ndarray, categories: Any) -> tuple[np.ndarray, Any]:
     """A slice of a large categorical (one night of a month's table) keeps every
     category; when the categories outnumber a quarter of the rows, only those
     the rows use are handed over, with the codes renumbered, so a small batch
@@ -69,10 +73,17 @@ def _used_categories(codes: np.ndarray, categories: Any) -> tuple[np.ndarray, li
     return codes, _strings(categories[used])
 
 
-def _strings(values: Any) -> list:
-    """A dictionary as a list of str; str values are passed as they are, not copied."""
-    items = values.tolist() if hasattr(values, "tolist") else list(values)
-    return items if all(type(v) is str for v in items) else [str(v) for v in items]
+def _strings(values: Any) -> Any:
+    """A dictionary's values as a 1-D object array (without a copy when they
+    already are one) or a list; values that are not str are converted by the
+    core with str()."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
+        return np.ascontiguousarray(values)
+    if hasattr(values, "to_numpy"):
+        arr = values.to_numpy(dtype=object)
+        if arr.ndim == 1:
+            return np.ascontiguousarray(arr)
+    return values.tolist() if hasattr(values, "tolist") else list(values)
 
 
 def _seconds(values: Any) -> np.ndarray:

@@ -222,6 +222,24 @@ TEST(Ingest, ProgressCallbackCancelsAndResubmittingCompletes) {
   for (std::size_t i = 0; i < p.size(); ++i) ASSERT_EQ(p.activity(i), cold.activity(i)) << i;
 }
 
+TEST(Ingest, OneByteCodesReadLikeFourByteCodes) {
+  fv::GeneratorOptions o;
+  o.accounts = 60;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::Portfolio wide = fv::make_portfolio(g, {});
+  wide.ingest(g.events.batch());
+  fv::EventBatch b = g.events.batch();
+  const std::vector<std::int8_t> small(g.events.type.begin(), g.events.type.end());
+  b.type.small_codes = small;
+  fvtest::expect_invalid_at([&] { (void)fv::make_portfolio(g, {}).ingest(b); }, "events.type");
+  b.type.codes = {};
+  fv::Portfolio narrow = fv::make_portfolio(g, {});
+  const fv::IngestReport r = narrow.ingest(b.slice(0, b.size() / 3));
+  EXPECT_EQ(r.accepted, b.size() / 3);
+  narrow.ingest(b.slice(b.size() / 3, b.size()));
+  for (std::size_t i = 0; i < wide.size(); ++i) ASSERT_EQ(wide.activity(i), narrow.activity(i)) << i;
+}
+
 TEST(Ingest, EventsFarFromTheSignatureAreRejectedNotClamped) {
   // The state keeps days relative to the signature in 16 bits: an event more
   // than 32,000 days away is refused with a reason, never moved.
@@ -283,6 +301,68 @@ TEST(Metrics, UsersOutsideThePlanAndWeeksPastTheDayHorizon) {
   const fv::ActivityMetrics before = p.evaluate_account(0, kSig - 1).metrics;
   EXPECT_EQ(before.active_users, 0);
   EXPECT_EQ(before.planned_never, (std::vector<std::uint32_t>{0, 1, 2}));
+}
+
+TEST(Metrics, ArenaBlocksHoldTheSameBytesAsMallocBlocksAndSurviveCompaction) {
+  // The same events applied to a malloc'd state and to one in an arena give
+  // equal states; the arena's copy moves to a fresh arena (as a portfolio's
+  // compaction does) and stays equal once the first arena is gone.
+  std::vector<std::uint64_t> planned{fv::hash64("u1"), fv::hash64("u2")};
+  std::sort(planned.begin(), planned.end());
+  fv::ActivityProfile prof;
+  prof.signature = kSig;
+  prof.planned_users = planned;
+  fv::SlabPool pool;
+  fv::ActivityArena kept(&pool);
+  fv::AccountActivity plain, in_arena;
+  {
+    fv::ActivityArena arena(&pool);
+    fv::SplitMix64 rng(7);
+    for (int k = 0; k < 3000; ++k) {
+      const auto type = static_cast<fv::EventType>(rng.below(10));  // usage, exchanges and tickets
+      const std::int64_t ts = at(kSig + static_cast<int>(rng.below(300))) + static_cast<std::int64_t>(rng.below(86400));
+      const std::uint64_t actor = k % 3 == 0 ? planned[k % 2] : fv::hash64("x" + std::to_string(rng.below(40)));
+      const std::uint64_t item = fv::hash64("i" + std::to_string(rng.below(60)));
+      const double value = type == fv::EventType::ticket_opened ? 1.0 + static_cast<double>(rng.below(4)) : 2.5;
+      const std::uint64_t id = rng.below(3);  // 0: no id, the content is the identity
+      fv::apply_event(plain, prof, type, ts, actor, item, value, id, 0);
+      fv::apply_event(in_arena, prof, type, ts, actor, item, value, id, 0, &arena);
+    }
+    EXPECT_GT(arena.garbage(), 0u);  // it grew from 40 bytes, block by block
+    EXPECT_EQ(plain, in_arena);
+    kept.adopt(in_arena);
+    EXPECT_EQ(kept.garbage(), 0u);
+  }  // the first arena goes, with the blocks in_arena outgrew
+  const fv::AccountActivity copy = in_arena;  // a copy is malloc'd
+  EXPECT_EQ(copy, in_arena);
+  const auto a = fv::compute_metrics(plain, prof, kSig + 300), b = fv::compute_metrics(in_arena, prof, kSig + 300);
+  EXPECT_EQ(a.weekly_active, b.weekly_active);
+  EXPECT_EQ(a.active_users, b.active_users);
+  EXPECT_EQ(a.open_tickets, b.open_tickets);
+}
+
+TEST(Portfolio, StatesAreTheSameWhateverTheSlicesThreadsAndCompactions) {
+  // Enough accounts for the arenas to compact several times (more than a
+  // megabyte of grown blocks) during one ingestion and between slices.
+  fv::GeneratorOptions o;
+  o.accounts = 6000;
+  o.max_age_days = 40;
+  o.seed = 5;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::Portfolio one = fv::make_portfolio(g, {});
+  fv::IngestOptions single;
+  single.threads = 1;
+  one.ingest(g.events.batch(), single);
+  fv::Portfolio sliced = fv::make_portfolio(g, {});
+  const fv::EventBatch all = g.events.batch();
+  const std::size_t n = all.size();
+  fv::IngestOptions two;
+  two.threads = 2;
+  for (const auto& [lo, hi] : {std::pair{n / 2, n}, std::pair{std::size_t{0}, n / 7}, std::pair{n / 7, n / 2}})
+    sliced.ingest(all.slice(lo, hi), two);
+  for (std::size_t i = 0; i < one.size(); ++i) ASSERT_EQ(one.activity(i), sliced.activity(i)) << i;
+  const fv::ScanResult a = one.evaluate(o.as_of, 1), b = sliced.evaluate(o.as_of, 2);
+  EXPECT_EQ(one.results_json(a), sliced.results_json(b));
 }
 
 TEST(Metrics, YoungAccountsStateFitsTheMemoryBudget) {
