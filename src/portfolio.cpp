@@ -561,7 +561,9 @@ void check_column(std::size_t n, std::size_t size, const char* name) {
                   "has " + std::to_string(size) + " rows where ts has " + std::to_string(n));
 }
 
-void check_codes(const Dictionary& d, std::size_t n, const char* name, bool required) {
+// Rows are checked in parallel parts; the lowest part's error is the one
+// raised, so the message names the first bad row whatever the timing.
+void check_codes(const Dictionary& d, std::size_t n, const char* name, bool required, unsigned threads) {
   if (d.empty()) {
     if (required && n > 0) throw_invalid(std::string("events.") + name, "is required");
     return;
@@ -571,11 +573,13 @@ void check_codes(const Dictionary& d, std::size_t n, const char* name, bool requ
   check_column(n, d.rows(), name);
   const auto size = static_cast<std::int64_t>(d.values.size());
   auto check = [&](auto codes) {
-    for (std::size_t r = 0; r < codes.size(); ++r)
-      if (codes[r] >= size)
-        throw_invalid(std::string("events.") + name + "[" + std::to_string(r) + "]",
-                      "code " + std::to_string(codes[r]) + " is outside its dictionary of " + std::to_string(size) +
-                          " values");
+    detail::parallel_ranges(codes.size(), threads, 1 << 20, 1, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r)
+        if (codes[r] >= size)
+          throw_invalid(std::string("events.") + name + "[" + std::to_string(r) + "]",
+                        "code " + std::to_string(codes[r]) + " is outside its dictionary of " + std::to_string(size) +
+                            " values");
+    });
   };
   if (d.codes.empty())
     check(d.small_codes);
@@ -595,10 +599,10 @@ bool needs_item(EventType t) {
 IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options) {
   Impl& im = *impl_;
   const std::size_t n = b.size();
-  check_codes(b.account, n, "account", true);
-  check_codes(b.type, n, "type", true);
-  check_codes(b.actor, n, "actor", false);
-  check_codes(b.item, n, "item", false);
+  check_codes(b.account, n, "account", true, options.threads);
+  check_codes(b.type, n, "type", true, options.threads);
+  check_codes(b.actor, n, "actor", false, options.threads);
+  check_codes(b.item, n, "item", false, options.threads);
   check_column(n, b.value.size(), "value");
   check_column(n, b.id.size(), "id");
 

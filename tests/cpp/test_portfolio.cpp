@@ -222,6 +222,25 @@ TEST(Ingest, ProgressCallbackCancelsAndResubmittingCompletes) {
   for (std::size_t i = 0; i < p.size(); ++i) ASSERT_EQ(p.activity(i), cold.activity(i)) << i;
 }
 
+TEST(Ingest, ABadCodeIsReportedAtItsFirstRowWhenRowsAreCheckedInParallel) {
+  fv::Portfolio p = portfolio({account("a")});
+  constexpr std::size_t kRows = 3u << 20;  // three parts of a million rows or more
+  const std::vector<std::int64_t> ts(kRows, at(kSig));
+  std::vector<std::int32_t> accounts(kRows, 0), types(kRows, 0);
+  accounts[2'900'000] = 5;
+  accounts[2'500'000] = 1;  // the dictionary has one value: code 1 is out
+  accounts[1'000] = -1;     // none: fine here, rejected later as an unknown account
+  const std::vector<std::string_view> names{"a"}, type_names{"login"};
+  fv::EventBatch b;
+  b.ts = ts;
+  b.account = {accounts, names};
+  b.type = {types, type_names};
+  fv::IngestOptions two;
+  two.threads = 2;
+  fvtest::expect_invalid_at([&] { (void)p.ingest(b, two); }, "events.account[2500000]");
+  EXPECT_EQ(p.activity(0), fv::AccountActivity{});
+}
+
 TEST(Ingest, OneByteCodesReadLikeFourByteCodes) {
   fv::GeneratorOptions o;
   o.accounts = 60;
