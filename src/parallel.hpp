@@ -34,6 +34,23 @@ inline void rethrow_first(const std::vector<std::exception_ptr>& errors) {
     if (e) std::rethrow_exception(e);
 }
 
+// Calls fn(t) for t in [0, threads), each on its own thread (t = 0 on the
+// caller's), and waits. Every call finishes; the exception of the lowest t is
+// rethrown.
+template <class F>
+void on_threads(unsigned threads, F&& fn) {
+  std::vector<std::exception_ptr> errors(threads);
+  auto run = [&](unsigned t) {
+    try {
+      fn(t);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  run_on_threads(threads, run);
+  rethrow_first(errors);
+}
+
 // Calls fn(begin, end) on contiguous ranges covering [0, n), one per thread.
 // `threads` = 0 means one per core, and a range is never shorter than
 // `min_per_range`. Range starts are multiples of `align`. If ranges throw,
@@ -47,18 +64,10 @@ void parallel_ranges(std::size_t n, unsigned threads, std::size_t min_per_range,
     return;
   }
   const std::size_t chunk = ((n + threads - 1) / threads + align - 1) / align * align;
-  std::vector<std::exception_ptr> errors(threads);
-  auto run = [&](unsigned t) {
+  on_threads(threads, [&](unsigned t) {
     const std::size_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    if (begin >= end) return;
-    try {
-      fn(begin, end);
-    } catch (...) {
-      errors[t] = std::current_exception();
-    }
-  };
-  run_on_threads(threads, run);
-  rethrow_first(errors);
+    if (begin < end) fn(begin, end);
+  });
 }
 
 // Like parallel_ranges, but the threads take chunks of `chunk` items in turn

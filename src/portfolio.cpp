@@ -159,20 +159,15 @@ struct Portfolio::Impl {
     const unsigned threads_used = detail::usable_threads(threads, hot.size(), 1 << 14);
     std::vector<ActivityArena> fresh;
     for (unsigned t = 0; t < threads_used; ++t) fresh.emplace_back(&spare_slabs);
-    std::vector<std::exception_ptr> errors(threads_used);
-    auto run = [&](unsigned t) {
-      try {
+    try {
+      detail::on_threads(threads_used, [&](unsigned t) {
         for (std::size_t i = hot.size() * t / threads_used; i < hot.size() * (t + 1) / threads_used; ++i)
           fresh[t].adopt(hot[i].activity);
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    };
-    detail::run_on_threads(threads_used, run);
-    if (std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e != nullptr; })) {
+      });
+    } catch (...) {
       // Out of memory part way: some states moved, and all stay valid.
       for (ActivityArena& a : fresh) arenas.push_back(std::move(a));
-      detail::rethrow_first(errors);
+      throw;
     }
     arenas = std::move(fresh);
   }
@@ -783,18 +778,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   std::size_t applied_rows = 0;
   // Each thread's blocks come from an arena of its own: the last ones the
   // portfolio holds (after a compaction, those of the latest states).
-  auto on_threads = [&](auto&& step) {
-    std::vector<std::exception_ptr> errors(threads);
-    auto run = [&](unsigned t) {
-      try {
-        step(t);
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    };
-    detail::run_on_threads(threads, run);
-    detail::rethrow_first(errors);
-  };
+  auto on_threads = [&](auto&& step) { detail::on_threads(threads, step); };
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     if (c0 > 0 && options.progress && !options.progress(c0, n)) break;
     const std::size_t c1 = std::min(n, c0 + kChunk), rows = c1 - c0;
