@@ -146,16 +146,18 @@ struct Portfolio::Impl {
     }
   }
 
+  std::size_t arena_bytes(std::size_t (ActivityArena::*what)() const noexcept) const {
+    std::size_t sum = 0;
+    for (const ActivityArena& a : arenas) sum += (a.*what)();
+    return sum;
+  }
+
   // Compacts when the garbage exceeds `1 / over` of what the arenas hold:
   // the copying this costs is then bounded by a multiple of the garbage,
   // which grows with the events ingested, so it stays proportional to them.
   void compact_states(unsigned threads, std::size_t over) {
-    std::size_t held = 0, garbage = 0;
-    for (const ActivityArena& a : arenas) {
-      held += a.held();
-      garbage += a.garbage();
-    }
-    if (garbage < (std::size_t{1} << 20) || over * garbage < held) return;
+    const std::size_t garbage = arena_bytes(&ActivityArena::garbage);
+    if (garbage < (std::size_t{1} << 20) || over * garbage < arena_bytes(&ActivityArena::held)) return;
     const unsigned threads_used = detail::usable_threads(threads, hot.size(), 1 << 14);
     std::vector<ActivityArena> fresh;
     for (unsigned t = 0; t < threads_used; ++t) fresh.emplace_back(&spare_slabs);
@@ -776,8 +778,6 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   std::vector<std::uint64_t> owner_total(threads + 1);
   std::vector<Packed> packed(std::min(n, kChunk));
   std::size_t applied_rows = 0;
-  // Each thread's blocks come from an arena of its own: the last ones the
-  // portfolio holds (after a compaction, those of the latest states).
   auto on_threads = [&](auto&& step) { detail::on_threads(threads, step); };
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
     if (c0 > 0 && options.progress && !options.progress(c0, n)) break;
@@ -842,6 +842,8 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
                                     (plan_event ? static_cast<std::uint32_t>(node_of(r, account_of(r))) : 0u)};
       }
     });
+    // Each thread's blocks come from an arena of its own: the last ones the
+    // portfolio holds (after a compaction, those of the latest states).
     while (im.arenas.size() < threads) im.arenas.emplace_back(&im.spare_slabs);
     const std::size_t arena0 = im.arenas.size() - threads;
     on_threads([&](unsigned t) {  // apply
@@ -880,11 +882,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   // Between chunks the garbage may reach half of what is held; the states
   // left for evaluation and the next night are laid out again sooner.
   im.compact_states(options.threads, 4);
-  {
-    std::size_t held = 0;
-    for (const ActivityArena& a : im.arenas) held += a.held();
-    im.spare_slabs.trim(held / 8);  // enough for the next night's growth
-  }
+  im.spare_slabs.trim(im.arena_bytes(&ActivityArena::held) / 8);  // enough for the next night's growth
   if (n > 0 && applied_rows == n && options.progress) options.progress(n, n);
   report.cancelled = applied_rows < n;
   std::size_t rejected_before = 0;
