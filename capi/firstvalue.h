@@ -295,8 +295,8 @@ typedef struct fv_event_batch {
   const uint64_t* id;    /* NULL: no column; 0 = none */
 } fv_event_batch;
 
-/* Called on the calling thread after each chunk of rows (one to eight million:
- * about two per account), and once at the end with rows_done == rows_total. Return nonzero to continue, 0 to cancel; 0
+/* Called on the calling thread after each chunk of rows (one to sixteen million:
+ * about four per account), and once at the end with rows_done == rows_total. Return nonzero to continue, 0 to cancel; 0
  * from the final call changes nothing, as every row is applied by then. */
 typedef int (*fv_progress_fn)(size_t rows_done, size_t rows_total, void* user_data);
 

@@ -535,7 +535,8 @@ void ActivityArena::adopt(AccountActivity& a) { ActivityBlock::move_to(a, *this)
 
 namespace {
 
-double median(std::vector<double> v) {
+// Sorts v.
+double median(std::span<double> v) {
   if (v.empty()) return ActivityMetrics::kNaN;
   std::sort(v.begin(), v.end());
   const std::size_t m = v.size() / 2;
@@ -543,7 +544,7 @@ double median(std::vector<double> v) {
 }
 
 // Least-squares slope of y against 0, 1, 2, …
-double slope(const std::vector<double>& y) {
+double slope(std::span<const double> y) {
   const double n = static_cast<double>(y.size());
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (std::size_t i = 0; i < y.size(); ++i) {
@@ -628,10 +629,19 @@ struct View {
     if (h.slots == 0 || index >= p.planned_slot.size()) return kNever;
     return day(load<std::int16_t>(ActivityBlock::at(a, s_slot) + 4 * std::size_t{p.planned_slot[index]}));
   }
-  std::vector<Sample> samples(int s, std::size_t n) const {
-    std::vector<Sample> out(n);
+  // The bounded sample sets are read into an array: the metrics of a
+  // million accounts are computed twice a night, and need no allocation.
+  struct Samples {
+    std::array<Sample, std::max(kReplies, kMeetings)> at{};
+    std::size_t n = 0;
+    const Sample* begin() const noexcept { return at.data(); }
+    const Sample* end() const noexcept { return at.data() + n; }
+  };
+  Samples samples(int s, std::size_t n) const {
+    Samples out;
+    out.n = n;
     const std::byte* base = n ? ActivityBlock::at(a, s) : nullptr;
-    for (std::size_t k = 0; k < n; ++k) out[k] = load<Sample>(base + k * kSample);
+    for (std::size_t k = 0; k < n; ++k) out.at[k] = load<Sample>(base + k * kSample);
     return out;
   }
 };
@@ -684,9 +694,10 @@ void user_metrics(const View& v, ActivityMetrics& m) {
   if (seats <= 0) return;
   m.wau_share = m.wau / seats;
   if (weeks >= 3) {
-    std::vector<double> shares;
-    for (int k = std::max(0, weeks - 4); k < weeks; ++k) shares.push_back(weekly[static_cast<std::size_t>(k)] / seats);
-    m.wau_slope = slope(shares);
+    std::array<double, 4> shares{};
+    std::size_t n = 0;
+    for (int k = std::max(0, weeks - 4); k < weeks; ++k) shares[n++] = weekly[static_cast<std::size_t>(k)] / seats;
+    m.wau_slope = slope(std::span(shares.data(), n));
   }
 }
 
@@ -709,15 +720,15 @@ void feature_metrics(const View& v, ActivityMetrics& m) {
 
 void reply_metrics(const View& v, ActivityMetrics& m) {
   const std::uint32_t end = static_cast<std::uint32_t>(std::max<std::int64_t>(0, (std::int64_t{m.as_of} + 1) * 86400));
-  std::vector<Sample> seen;
-  for (const Sample& s : v.samples(s_reply, v.h.replies))
-    if (s.ts < end) seen.push_back(s);
-  m.replies = static_cast<int>(seen.size());
+  View::Samples seen = v.samples(s_reply, v.h.replies);
+  seen.n = static_cast<std::size_t>(std::partition_point(seen.begin(), seen.end(), [&](const Sample& s) { return s.ts < end; }) -
+                                    seen.begin());  // ascending
+  m.replies = static_cast<int>(seen.n);
 
   // Outreach not answered since the last reply: its age is a latency already
   // being paid, and it is what rises first when a sponsor goes quiet.
   const Day signature = v.p.signature;
-  const Day last_reply = seen.empty() ? kNever : day_of(seen.back().ts);
+  const Day last_reply = seen.n == 0 ? kNever : day_of(seen.at[seen.n - 1].ts);
   const Day last_outreach = v.day(v.h.last_outreach);
   Day pending = kNever;
   const int rel = m.as_of - signature;
@@ -735,13 +746,15 @@ void reply_metrics(const View& v, ActivityMetrics& m) {
   // With few replies, baseline and recent share them: then only an
   // unanswered email can make the latency rise, which is what a quiet
   // sponsor early in onboarding looks like.
-  if (seen.empty()) return;
-  const std::size_t k = std::min<std::size_t>(3, seen.size());
-  std::vector<double> first, last;
-  for (std::size_t i = 0; i < k; ++i) first.push_back(seen[i].value);
-  for (std::size_t i = seen.size() - k; i < seen.size(); ++i) last.push_back(seen[i].value);
-  m.latency_baseline = median(first);
-  m.latency_recent = median(last);
+  if (seen.n == 0) return;
+  const std::size_t k = std::min<std::size_t>(3, seen.n);
+  std::array<double, 3> first{}, last{};
+  for (std::size_t i = 0; i < k; ++i) {
+    first[i] = seen.at[i].value;
+    last[i] = seen.at[seen.n - k + i].value;
+  }
+  m.latency_baseline = median(std::span(first.data(), k));
+  m.latency_recent = median(std::span(last.data(), k));
   if (!std::isnan(m.pending_hours) && m.pending_hours > m.latency_recent) m.latency_recent = m.pending_hours;
 }
 
@@ -783,8 +796,27 @@ void ticket_metrics(const View& v, ActivityMetrics& m) {
 }  // namespace
 
 ActivityMetrics compute_metrics(const AccountActivity& a, const ActivityProfile& p, Day as_of) {
-  const View v{a, p};
   ActivityMetrics m;
+  compute_metrics(a, p, as_of, m);
+  return m;
+}
+
+void compute_metrics(const AccountActivity& a, const ActivityProfile& p, Day as_of, ActivityMetrics& m) {
+  const View v{a, p};
+  {
+    // Every field starts over; the lists keep their buffers.
+    ActivityMetrics fresh;
+    auto keep = [](auto& from, auto& to) {
+      from.clear();
+      std::swap(from, to);
+    };
+    keep(m.planned_never, fresh.planned_never);
+    keep(m.weekly_active, fresh.weekly_active);
+    keep(m.dropped_last, fresh.dropped_last);
+    keep(m.meeting_changes, fresh.meeting_changes);
+    keep(m.recent_tickets, fresh.recent_tickets);
+    m = std::move(fresh);
+  }
   m.as_of = as_of;
   m.day = as_of - p.signature;
   m.weeks_complete = m.day >= 0 ? (m.day + 1) / 7 : 0;
@@ -798,26 +830,23 @@ ActivityMetrics compute_metrics(const AccountActivity& a, const ActivityProfile&
   reply_metrics(v, m);
   meeting_metrics(v, m);
   ticket_metrics(v, m);
-  return m;
 }
 
-std::vector<PlanEvent> plan_events(const AccountActivity& a, const ActivityProfile& p) {
+void plan_events(const AccountActivity& a, const ActivityProfile& p, std::vector<PlanEvent>& out) {
   const View v{a, p};
-  std::vector<PlanEvent> out;
+  out.clear();
   const std::byte* d = v.h.done ? ActivityBlock::at(a, s_done) : nullptr;
   for (std::size_t k = 0; k < v.h.done; ++k, d += 6)
     out.push_back({load<std::uint32_t>(d), false, v.day(load<std::int16_t>(d + 4)), 0});
   const std::byte* r = v.h.redates ? ActivityBlock::at(a, s_redate) : nullptr;
   for (std::size_t k = 0; k < v.h.redates; ++k, r += 8)
     out.push_back({load<std::uint32_t>(r), true, v.day(load<std::int16_t>(r + 4)), v.day(load<std::int16_t>(r + 6))});
-  return out;
 }
 
-std::vector<Day> first_logins(const AccountActivity& a, const ActivityProfile& p) {
-  std::vector<Day> out;
+void first_logins(const AccountActivity& a, const ActivityProfile& p, std::vector<Day>& out) {
+  out.clear();
   View{a, p}.each_user([&](Day first, Day, std::uint64_t) { out.push_back(first); });
   std::sort(out.begin(), out.end());
-  return out;
 }
 
 Day planned_first_login(const AccountActivity& a, const ActivityProfile& p, std::size_t planned_index) {

@@ -69,13 +69,13 @@ struct Profile {
   std::uint32_t planned = 0;          // distinct planned users
   std::vector<std::uint64_t> ids;     // the planned users' identities, sorted (the state's slots), then the sponsors'
                                       // (moved to the portfolio's id blocks once the account is added)
-  std::vector<std::uint32_t> planned_slot;  // per planned user, in the account's order
+  std::vector<std::uint32_t> planned_slot;  // per planned user, in the account's order (moved likewise)
+  std::span<const std::uint32_t> slots;     // planned_slot once moved
 };
 
 // What applying an event reads of its account, packed so that ingestion
 // touches one cache line per account besides the state and the user ids.
-// `ids` points into the account's Profile, whose vector keeps its buffer when
-// the Profile moves.
+// `ids` points into the portfolio's id block of the account's add_accounts call.
 struct alignas(32) Hot {
   AccountActivity activity;
   const std::uint64_t* ids = nullptr;
@@ -118,6 +118,7 @@ struct Portfolio::Impl {
   // The identities Hot::ids points to, one block per add_accounts call, in
   // account order: ingestion reads them account after account.
   std::vector<std::unique_ptr<std::uint64_t[]>> id_blocks;
+  std::vector<std::unique_ptr<std::uint32_t[]>> slot_blocks;  // Profile::slots, likewise, for the evaluation
   // Where the activity states live. Ingestion adds one arena per thread;
   // once the bytes left behind by grown blocks outweigh the live ones, the
   // states are copied into fresh arenas in account order and the old go.
@@ -177,7 +178,7 @@ struct Portfolio::Impl {
   ActivityProfile profile(std::size_t i) const {
     ActivityProfile p = event_profile(hot[i]);
     p.provisioned_seats = accounts[i].provisioned_seats;
-    p.planned_slot = profiles[i].planned_slot;
+    p.planned_slot = profiles[i].slots;
     p.core_features = templates[hot[i].template_index].core_features;
     return p;
   }
@@ -204,6 +205,7 @@ struct Portfolio::Impl {
     std::vector<std::size_t> ends;           // each extra snapshot's end in values
     std::vector<schedule_detail::ExtraSnapshot> snapshots;
     std::vector<Day> firsts, planned_firsts;
+    std::vector<PlanEvent> plan_events;
     std::vector<std::uint32_t> counts;
     Snapshot now, before;
   };
@@ -258,7 +260,8 @@ struct Portfolio::Impl {
       x.progress[n] = &x.merged[n];
     }
     const ActivityProfile view = profile(i);
-    for (const PlanEvent& e : plan_events(hot[i].activity, view)) {
+    plan_events(hot[i].activity, view, x.plan_events);
+    for (const PlanEvent& e : x.plan_events) {
       if (e.on > as_of) continue;
       Progress& p = touch(e.node);
       if (!e.redate) p.done = p.done ? std::min(*p.done, e.on) : e.on;
@@ -282,9 +285,9 @@ struct Portfolio::Impl {
     if (users && !same_account) {
       // Every user's first login, and each planned user's, sorted, whatever
       // the day: the users active by a day are those up to it.
-      x.firsts = first_logins(hot[i].activity, view);
+      first_logins(hot[i].activity, view, x.firsts);
       x.planned_firsts.clear();
-      for (std::size_t u = 0; u < prof.planned_slot.size(); ++u)
+      for (std::size_t u = 0; u < prof.slots.size(); ++u)
         if (const Day d = planned_first_login(hot[i].activity, view, u); d != kNever) x.planned_firsts.push_back(d);
       sort_days(x.planned_firsts, x.counts);
     }
@@ -298,10 +301,10 @@ struct Portfolio::Impl {
         x.values.push_back({kMetricNames[m_active_users], static_cast<double>(n)});
         if (a.provisioned_seats > 0)
           x.values.push_back({kMetricNames[m_seat_activation], static_cast<double>(n) / a.provisioned_seats});
-        if (!prof.planned_slot.empty()) {
+        if (!prof.slots.empty()) {
           const auto active = std::upper_bound(planned.begin(), planned.end(), firsts[k]) - planned.begin();
           x.values.push_back({kMetricNames[m_planned_activation],
-                              static_cast<double>(static_cast<int>(active)) / static_cast<double>(prof.planned_slot.size())});
+                              static_cast<double>(static_cast<int>(active)) / static_cast<double>(prof.slots.size())});
         }
         x.ends.push_back(x.values.size());
         x.snapshots.push_back({firsts[k], {}});
@@ -346,7 +349,7 @@ struct Portfolio::Impl {
   // re-dated, which the signals read (the week-ago snapshot needs only the
   // health). `same_plan`: the previous snapshot was the same account's.
   void snapshot(std::size_t i, Day as_of, Scratch& x, Snapshot& s, bool issues, bool same_plan) const {
-    s.metrics = compute_metrics(hot[i].activity, profile(i), as_of);
+    compute_metrics(hot[i].activity, profile(i), as_of, s.metrics);
     const schedule_detail::Overlay overlay = working_plan(i, as_of, s.metrics, x, same_plan);
     x.evaluator.evaluate(accounts[i].plan, &overlay, as_of, s.plan, same_plan);
     plan_values(accounts[i].plan, x.progress, s, issues);
@@ -606,10 +609,12 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   Resolved res;
   res.account.resize(b.account.values.size());
   detail::parallel_ranges(b.account.values.size(), options.threads, 1 << 15, 1, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t c = lo; c < hi; ++c)
+    for (std::size_t c = lo; c < hi; ++c) {
+      if (c + 8 < hi) __builtin_prefetch(b.account.values[c + 8].data());  // scattered strings, as in hash_all
       if (const auto it = im.index.find(b.account.values[c]); it != im.index.end())
-        res.account[c] = {static_cast<std::int32_t>(it->second), im.accounts[it->second].signature,
+        res.account[c] = {static_cast<std::int32_t>(it->second), im.hot[it->second].signature,
                           im.hot[it->second].template_index};
+    }
   });
   for (const std::string_view t : b.type.values) {
     const auto e = parse_event_type(t);
@@ -619,7 +624,12 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   auto hash_all = [&](std::span<const std::string_view> values, std::vector<std::uint64_t>& out) {
     out.resize(values.size());
     detail::parallel_ranges(values.size(), options.threads, 1 << 16, 1, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t i = lo; i < hi; ++i) out[i] = values[i].empty() ? 0 : hash64(values[i]);
+      // The strings may be scattered (a Python list's str objects): fetch ahead.
+      constexpr std::size_t kAhead = 8;
+      for (std::size_t i = lo; i < hi; ++i) {
+        if (i + kAhead < hi) __builtin_prefetch(values[i + kAhead].data());
+        out[i] = values[i].empty() ? 0 : hash64(values[i]);
+      }
     });
   };
   hash_all(b.actor.values, res.actor);
@@ -744,39 +754,46 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
                     (report.messages.empty() ? std::string() : report.messages.front()));
 
   // Pass 2: apply, one chunk of rows at a time, in three parallel steps.
-  // Count: each thread takes a slice of the chunk's rows and counts them per
-  // account. Gather: each thread copies its rows into packed records grouped
-  // by account (a counting sort, stable: an account's rows keep batch order,
-  // the slices being in row order), reading the columns once, in row order.
-  // Apply: each thread owns a range of accounts and applies their records
-  // account after account, so a state is loaded once per chunk however many
-  // events it has, while the next accounts' states and identities are
-  // fetched. Between chunks, every row before the chunk is applied for every
-  // account: the point where progress is reported and a cancellation stops.
-  struct Packed {
-    std::uint64_t id;
-    double value;
+  // Accounts are taken in buckets of kBucket, whose states fit in a core's
+  // cache. Count: each thread takes a slice of the chunk's rows, notes each
+  // row's account and counts its rows per bucket. Scatter: each thread copies
+  // its rows into small records, one sequential write stream per bucket
+  // (writing each record straight to its account's place was a cache miss a
+  // row), reading the columns once, in row order. Apply: each thread owns a
+  // range of buckets; it sorts a bucket's records by account in cache and
+  // applies them account after account, so a state is loaded once per chunk
+  // however many events it has, while the next accounts' states and
+  // identities are fetched. Between chunks, every row before the chunk is
+  // applied for every account: the point where progress is reported and a
+  // cancellation stops.
+  struct Record {
+    std::uint32_t account;      // index in the portfolio
+    std::uint32_t row;          // in the chunk: the id and value are read from the batch where they count
     std::uint32_t actor, item;  // dictionary codes; kNoCode = none
     std::uint32_t ts;           // seconds since 1970, which validation kept below 2^32
     std::uint32_t type_node;    // the type in the top 8 bits; the plan node of a milestone event below
   };
-  static_assert(sizeof(Packed) == 32);
+  static_assert(sizeof(Record) == 24);
   constexpr std::uint32_t kNoCode = static_cast<std::uint32_t>(-1);
-  // About two rows per account (at least a million, at most 8 million), so
-  // that a large portfolio still sees a few events per account per chunk.
-  const std::size_t kChunk = std::clamp(2 * im.accounts.size(), std::size_t{1} << 20, std::size_t{1} << 23);
-  constexpr std::size_t kAhead = 32;
+  // About four rows per account (at least a million, at most 16 million):
+  // each chunk visits every state it has rows for, and the records cost 28
+  // bytes a row. (At 1M accounts, two rows a chunk took 6.3 s, four 5.6 s and
+  // eight 6.3 s.)
+  const std::size_t kChunk = std::clamp(4 * im.accounts.size(), std::size_t{1} << 20, std::size_t{1} << 24);
+  constexpr std::size_t kBucketShift = 11, kBucket = std::size_t{1} << kBucketShift;  // about half a megabyte of states
+  constexpr std::size_t kAhead = 16;
   constexpr std::uint32_t kSkip = static_cast<std::uint32_t>(-1);
   const std::size_t n_accounts = im.accounts.size();
+  const std::size_t n_buckets = (n_accounts + kBucket - 1) >> kBucketShift;
   const unsigned threads = detail::usable_threads(options.threads, std::min(n, kChunk), 1 << 16);
-  // Account ranges, one per thread, for the apply step.
+  // Bucket ranges, one per thread, for the apply step.
   std::vector<std::size_t> owner_begin(threads + 1);
-  for (unsigned t = 0; t <= threads; ++t) owner_begin[t] = n_accounts * t / threads;
-  // slot[t][acct]: where thread t's next record for acct goes; first[acct]: where acct's records start.
-  std::vector<std::vector<std::uint32_t>> slot(threads, std::vector<std::uint32_t>(n > 0 ? n_accounts : 0));
-  std::vector<std::uint32_t> first(n > 0 ? n_accounts + 1 : 1), row_account(std::min(n, kChunk) + kAhead, kSkip);
-  std::vector<std::uint64_t> owner_total(threads + 1);
-  std::vector<Packed> packed(std::min(n, kChunk));
+  for (unsigned t = 0; t <= threads; ++t) owner_begin[t] = n_buckets * t / threads;
+  // count[t][bucket]: thread t's rows for the bucket, then where its next one goes.
+  std::vector<std::vector<std::uint32_t>> count(threads, std::vector<std::uint32_t>(n_buckets));
+  std::vector<std::uint32_t> bucket_begin(n_buckets + 1);
+  std::vector<std::uint32_t> row_account(std::min(n, kChunk), kSkip);
+  std::vector<Record> records(std::min(n, kChunk));
   std::size_t applied_rows = 0;
   auto on_threads = [&](auto&& step) { detail::on_threads(threads, step); };
   for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
@@ -789,8 +806,8 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     on_threads([&](unsigned t) {  // count
       std::size_t lo, hi;
       slice(t, lo, hi);
-      std::vector<std::uint32_t>& count = slot[t];
-      std::fill(count.begin(), count.end(), 0u);
+      std::vector<std::uint32_t>& per_bucket = count[t];
+      std::fill(per_bucket.begin(), per_bucket.end(), 0u);
       auto rej = std::lower_bound(report.rejected.begin(), report.rejected.end(), lo,
                                   [](const RejectedRow& x, std::size_t row) { return x.row < row; });
       for (std::size_t r = lo; r < hi; ++r) {
@@ -802,44 +819,33 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
         }
         const auto acct = static_cast<std::uint32_t>(account_of(r).index);
         row_account[r - c0] = acct;
-        ++count[acct];
+        ++per_bucket[acct >> kBucketShift];
       }
     });
-    on_threads([&](unsigned t) {  // totals per account range
-      std::uint64_t sum = 0;
-      for (std::size_t acct = owner_begin[t]; acct < owner_begin[t + 1]; ++acct)
-        for (unsigned u = 0; u < threads; ++u) sum += slot[u][acct];
-      owner_total[t + 1] = sum;
-    });
-    for (unsigned t = 0; t < threads; ++t) owner_total[t + 1] += owner_total[t];
-    on_threads([&](unsigned t) {  // offsets: by account, then by slice
-      auto at = static_cast<std::uint32_t>(owner_total[t]);
-      for (std::size_t acct = owner_begin[t]; acct < owner_begin[t + 1]; ++acct) {
-        first[acct] = at;
-        for (unsigned u = 0; u < threads; ++u) at += std::exchange(slot[u][acct], at);
-      }
-      if (t + 1 == threads) first[n_accounts] = at;
-    });
-    on_threads([&](unsigned t) {  // gather
+    // Where each thread's records for each bucket start: by bucket, then by slice.
+    std::uint32_t at = 0;
+    for (std::size_t k = 0; k < n_buckets; ++k) {
+      bucket_begin[k] = at;
+      for (unsigned t = 0; t < threads; ++t) at += std::exchange(count[t][k], at);
+    }
+    bucket_begin[n_buckets] = at;
+    on_threads([&](unsigned t) {  // scatter
       std::size_t lo, hi;
       slice(t, lo, hi);
-      std::uint32_t* next = slot[t].data();
+      std::uint32_t* next = count[t].data();
       for (std::size_t r = lo; r < hi; ++r) {
-        if (const std::uint32_t ahead = row_account[r - c0 + kAhead]; ahead != kSkip && r + kAhead < hi)
-          __builtin_prefetch(&next[ahead], 1);
-        if (const std::uint32_t ahead = row_account[r - c0 + kAhead / 2]; ahead != kSkip && r + kAhead / 2 < hi)
-          __builtin_prefetch(&packed[next[ahead]], 1);
         const std::uint32_t acct = row_account[r - c0];
         if (acct == kSkip) continue;
         const auto type = static_cast<EventType>(type_of(r));
         const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
-        packed[next[acct]++] = {b.id.empty() ? 0 : b.id[r],
-                                b.value.empty() ? kNaN : b.value[r],
-                                static_cast<std::uint32_t>(code(b.actor, r)),
-                                static_cast<std::uint32_t>(code(b.item, r)),
-                                static_cast<std::uint32_t>(b.ts[r]),
-                                static_cast<std::uint32_t>(type) << 24 |
-                                    (plan_event ? static_cast<std::uint32_t>(node_of(r, account_of(r))) : 0u)};
+        records[next[acct >> kBucketShift]++] = {
+            acct,
+            static_cast<std::uint32_t>(r - c0),
+            static_cast<std::uint32_t>(code(b.actor, r)),
+            static_cast<std::uint32_t>(code(b.item, r)),
+            static_cast<std::uint32_t>(b.ts[r]),
+            static_cast<std::uint32_t>(type) << 24 |
+                (plan_event ? static_cast<std::uint32_t>(node_of(r, account_of(r))) : 0u)};
       }
     });
     // Each thread's blocks come from an arena of its own: the last ones the
@@ -847,32 +853,47 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     while (im.arenas.size() < threads) im.arenas.emplace_back(&im.spare_slabs);
     const std::size_t arena0 = im.arenas.size() - threads;
     on_threads([&](unsigned t) {  // apply
-      const std::size_t lo = owner_begin[t], hi = owner_begin[t + 1];
       ActivityArena* arena = &im.arenas[arena0 + t];
       auto identity = [](const std::vector<std::uint64_t>& hashes, std::uint32_t c) { return c == kNoCode ? 0 : hashes[c]; };
-      // An account's users and items tend to sit together in the dictionaries
-      // (generated, or sorted keys with an account prefix), so fetching them
-      // per account rather than per row touches few lines.
+      // A counting sort over the bucket's accounts, stable: an account's
+      // records keep row order (the state does not depend on it, but a
+      // reader of a trace might).
+      std::vector<std::uint32_t> first(kBucket + 1);
+      std::vector<Record> sorted;
       constexpr std::size_t kAccountsAhead = 4;
-      for (std::size_t acct = lo; acct < hi; ++acct) {
-        if (const std::size_t ahead = acct + kAccountsAhead; ahead < hi && first[ahead] != first[ahead + 1]) {
-          const Hot& h = im.hot[ahead];
-          if (const auto* state = static_cast<const char*>(h.activity.address()))
-            for (int line = 0; line < 4; ++line) __builtin_prefetch(state + 64 * line);
-          const auto* ids = reinterpret_cast<const char*>(h.ids);
-          for (std::size_t id = 0; id < h.planned + h.sponsors && id < 32; id += 8) __builtin_prefetch(ids + 8 * id);
-          for (std::uint32_t j = first[ahead]; j < first[ahead + 1]; ++j) {
-            if (packed[j].actor != kNoCode) __builtin_prefetch(&res.actor[packed[j].actor]);
-            if (packed[j].item != kNoCode) __builtin_prefetch(&res.item[packed[j].item]);
+      for (std::size_t k = owner_begin[t]; k < owner_begin[t + 1]; ++k) {
+        const std::span<const Record> in(records.data() + bucket_begin[k], bucket_begin[k + 1] - bucket_begin[k]);
+        const std::size_t base = k << kBucketShift, accounts = std::min(kBucket, n_accounts - base);
+        std::fill(first.begin(), first.end(), 0u);
+        for (const Record& e : in) ++first[e.account - base + 1];
+        for (std::size_t a = 0; a < accounts; ++a) first[a + 1] += first[a];
+        sorted.resize(in.size());
+        for (const Record& e : in) sorted[first[e.account - base]++] = e;
+        for (std::size_t a = accounts; a > 0; --a) first[a] = first[a - 1];
+        first[0] = 0;
+        for (std::size_t a = 0; a < accounts; ++a) {
+          if (const std::size_t ahead = a + kAccountsAhead; ahead < accounts && first[ahead] != first[ahead + 1]) {
+            const Hot& h = im.hot[base + ahead];
+            if (const auto* state = static_cast<const char*>(h.activity.address()))
+              for (int line = 0; line < 4; ++line) __builtin_prefetch(state + 64 * line);
+            const auto* ids = reinterpret_cast<const char*>(h.ids);
+            for (std::size_t id = 0; id < h.planned + h.sponsors && id < 32; id += 8) __builtin_prefetch(ids + 8 * id);
+            for (std::uint32_t j = first[ahead]; j < first[ahead + 1]; ++j) {
+              if (sorted[j].actor != kNoCode) __builtin_prefetch(&res.actor[sorted[j].actor]);
+              if (sorted[j].item != kNoCode) __builtin_prefetch(&res.item[sorted[j].item]);
+            }
           }
-        }
-        if (first[acct] == first[acct + 1]) continue;
-        Hot& h = im.hot[acct];
-        const ActivityProfile prof = event_profile(h);
-        for (std::uint32_t j = first[acct]; j < first[acct + 1]; ++j) {
-          const Packed& e = packed[j];
-          apply_event(h.activity, prof, static_cast<EventType>(e.type_node >> 24), e.ts, identity(res.actor, e.actor),
-                      identity(res.item, e.item), e.value, e.id, e.type_node & 0xffffffu, arena);
+          if (first[a] == first[a + 1]) continue;
+          Hot& h = im.hot[base + a];
+          const ActivityProfile prof = event_profile(h);
+          for (std::uint32_t j = first[a]; j < first[a + 1]; ++j) {
+            const Record& e = sorted[j];
+            const auto type = static_cast<EventType>(e.type_node >> 24);
+            const std::size_t r = c0 + e.row;
+            apply_event(h.activity, prof, type, e.ts, identity(res.actor, e.actor), identity(res.item, e.item),
+                        b.value.empty() || !reads_value(type) ? kNaN : b.value[r],
+                        b.id.empty() || !reads_id(type) ? 0 : b.id[r], e.type_node & 0xffffffu, arena);
+          }
         }
       }
     });
@@ -947,14 +968,20 @@ void Portfolio::add_accounts(std::vector<Account> list) {
     }
   }
   im.facts_of.reserve(base + p.accounts.size());
-  std::size_t id_count = 0;
-  for (const Profile& prof : p.profiles) id_count += prof.ids.size();
+  std::size_t id_count = 0, slot_count = 0;
+  for (const Profile& prof : p.profiles) {
+    id_count += prof.ids.size();
+    slot_count += prof.planned_slot.size();
+  }
   auto ids = std::make_unique_for_overwrite<std::uint64_t[]>(std::max<std::size_t>(id_count, 1));
+  auto slots = std::make_unique_for_overwrite<std::uint32_t[]>(std::max<std::size_t>(slot_count, 1));
   im.id_blocks.reserve(im.id_blocks.size() + 1);
+  im.slot_blocks.reserve(im.slot_blocks.size() + 1);
   // Nothing below throws but allocation, which the reserves above did.
   im.facts_table.swap(table);
   im.facts_of.insert(im.facts_of.end(), facts_of.begin(), facts_of.end());
   std::uint64_t* at = ids.get();
+  std::uint32_t* slot_at = slots.get();
   for (std::size_t i = 0; i < p.accounts.size(); ++i) {
     im.index.emplace(p.accounts[i].key, static_cast<std::uint32_t>(base + i));
     im.accounts.push_back(std::move(p.accounts[i]));
@@ -964,9 +991,14 @@ void Portfolio::add_accounts(std::vector<Account> list) {
                       static_cast<std::uint32_t>(prof.ids.size()) - prof.planned, prof.template_index});
     at += prof.ids.size();
     prof.ids = {};
+    std::copy(prof.planned_slot.begin(), prof.planned_slot.end(), slot_at);
+    prof.slots = {slot_at, prof.planned_slot.size()};
+    slot_at += prof.planned_slot.size();
+    prof.planned_slot = {};
     im.profiles.push_back(std::move(prof));
   }
   im.id_blocks.push_back(std::move(ids));
+  im.slot_blocks.push_back(std::move(slots));
 }
 
 ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {

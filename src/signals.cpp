@@ -291,9 +291,9 @@ Fired meetings(const Rule& r, const SignalInputs& in) {
   const ActivityMetrics& m = *in.metrics;
   const int window = static_cast<int>(r.param(P::window_days));
   const auto need = static_cast<std::size_t>(r.param(P::count));
-  std::vector<Day> recent;
-  for (const Day d : m.meeting_changes)
-    if (d > m.as_of - window) recent.push_back(d);
+  // The changes are ascending: those in the window are the last ones.
+  const std::span<const Day> recent(
+      std::upper_bound(m.meeting_changes.begin(), m.meeting_changes.end(), m.as_of - window), m.meeting_changes.end());
   if (recent.size() < need) return {};
   return fire(recent[need - 1],
               {{"changed_meetings", static_cast<double>(recent.size())}, {"window_days", static_cast<double>(window)},

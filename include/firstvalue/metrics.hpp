@@ -186,6 +186,14 @@ struct ActivityProfile {
 void apply_event(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
                  std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node,
                  ActivityArena* arena = nullptr);
+// Which events apply_event reads `value` and `id` of; the others ignore them,
+// so a caller need not fetch them (most events are usage, which has neither).
+constexpr bool reads_value(EventType t) noexcept {
+  return t == EventType::customer_reply || t == EventType::ticket_opened || t == EventType::milestone_redated;
+}
+constexpr bool reads_id(EventType t) noexcept {
+  return t == EventType::customer_reply || t == EventType::meeting_postponed || t == EventType::meeting_cancelled;
+}
 
 // The metrics of one account as of a day. Counts are exact; NaN means "not
 // measurable yet" (no seats, no complete week, no replies).
@@ -239,6 +247,8 @@ struct ActivityMetrics {
 };
 
 ActivityMetrics compute_metrics(const AccountActivity& a, const ActivityProfile& p, Day as_of);
+// The same into `out`, whose lists keep their buffers: for a caller going through many accounts.
+void compute_metrics(const AccountActivity& a, const ActivityProfile& p, Day as_of, ActivityMetrics& out);
 
 // Milestone events ingested for the plan, by node index: completions (`to`
 // unused) and re-dates from `on` to `to`, ordered by node, then day.
@@ -249,10 +259,11 @@ struct PlanEvent {
   Day to = 0;
   bool operator==(const PlanEvent&) const = default;
 };
-std::vector<PlanEvent> plan_events(const AccountActivity& a, const ActivityProfile& p);
+// Into `out` (cleared first), so that a caller going through many accounts reuses one buffer.
+void plan_events(const AccountActivity& a, const ActivityProfile& p, std::vector<PlanEvent>& out);
 
-// First-login days of every user, ascending (one per user, any day).
-std::vector<Day> first_logins(const AccountActivity& a, const ActivityProfile& p);
+// First-login days of every user, ascending (one per user, any day), into `out` (cleared first).
+void first_logins(const AccountActivity& a, const ActivityProfile& p, std::vector<Day>& out);
 // The first login of the planned user at this index of the account's list, or kNever.
 Day planned_first_login(const AccountActivity& a, const ActivityProfile& p, std::size_t planned_index);
 

@@ -75,8 +75,8 @@ struct IngestOptions {
   // nothing. The default accepts the good rows and reports the others.
   std::size_t max_rejected = static_cast<std::size_t>(-1);
   std::size_t max_messages = 20;  // rejected rows spelled out in the report
-  // Called on the calling thread after each chunk of rows (one to eight
-  // million: about two per account) with (rows done, rows), and once at the
+  // Called on the calling thread after each chunk of rows (one to sixteen
+  // million: about four per account) with (rows done, rows), and once at the
   // end; returning false cancels. The rows before the
   // point of cancellation are applied for every account and no later row is
   // (IngestReport::applied counts the accepted ones). Ingestion is idempotent,

@@ -356,7 +356,7 @@ class Portfolio:
         …) are counted and listed in the report, never dropped silently; more
         than `max_rejected` of them fails the batch, which then changes nothing.
         `progress(done, total)` is called after each chunk of rows (one to
-        eight million, about two per account); returning False (or Ctrl-C) cancels, and submitting the batch again completes it."""
+        sixteen million, about four per account); returning False (or Ctrl-C) cancels, and submitting the batch again completes it."""
         given = dict(ts=ts, account=account, type=type, actor=actor, item=item, value=value, id=id)
         if events is not None:
             names = list(events.columns) if hasattr(events, "columns") else list(events)

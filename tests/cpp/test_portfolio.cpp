@@ -360,6 +360,92 @@ TEST(Metrics, ArenaBlocksHoldTheSameBytesAsMallocBlocksAndSurviveCompaction) {
   EXPECT_EQ(a.open_tickets, b.open_tickets);
 }
 
+TEST(Metrics, EventsIgnoreTheValueAndIdWhereTheySayTheyDo) {
+  // Ingestion fetches an event's value and id only where reads_value and
+  // reads_id say apply_event reads them: with them replaced by "none"
+  // elsewhere, every type of event must build the same state.
+  std::vector<std::uint64_t> planned{fv::hash64("u1"), fv::hash64("u2")};
+  std::sort(planned.begin(), planned.end());
+  fv::ActivityProfile prof;
+  prof.signature = kSig;
+  prof.planned_users = planned;
+  fv::SplitMix64 rng(11);
+  for (std::size_t t = 0; t < fv::kEventTypeNames.size(); ++t) {
+    const auto type = static_cast<fv::EventType>(t);
+    fv::AccountActivity full, bare, other;
+    for (int k = 0; k < 200; ++k) {
+      const std::int64_t ts = at(kSig + static_cast<int>(rng.below(60))) + static_cast<std::int64_t>(rng.below(86400));
+      const std::uint64_t actor = k % 3 == 0 ? planned[k % 2] : fv::hash64("x" + std::to_string(rng.below(9)));
+      const std::uint64_t item = fv::hash64("i" + std::to_string(rng.below(9)));
+      const double value = type == fv::EventType::milestone_redated ? static_cast<double>(at(kSig + 30 + static_cast<int>(rng.below(20))))
+                                                                     : 1.0 + static_cast<double>(rng.below(4));
+      const std::uint64_t id = 1 + rng.below(1000);
+      const auto node = static_cast<std::uint32_t>(rng.below(3));
+      fv::apply_event(full, prof, type, ts, actor, item, value, id, node);
+      fv::apply_event(bare, prof, type, ts, actor, item, fv::reads_value(type) ? value : fv::kNaN,
+                      fv::reads_id(type) ? id : 0, node);
+      // The other way round: where they say they read, the value or id counts.
+      const double changed = value + (type == fv::EventType::milestone_redated ? 86400 : 1);
+      fv::apply_event(other, prof, type, ts, actor, item, fv::reads_value(type) ? changed : value,
+                      fv::reads_id(type) ? id + 1 : id, node);
+    }
+    EXPECT_EQ(full, bare) << fv::to_string(type);
+    EXPECT_EQ(full == other, !fv::reads_value(type) && !fv::reads_id(type)) << fv::to_string(type);
+  }
+}
+
+TEST(Metrics, ComputingIntoAUsedObjectGivesWhatAFreshOneGets) {
+  // The evaluation reuses one ActivityMetrics from account to account.
+  fv::GeneratorOptions o;
+  o.accounts = 60;
+  o.max_age_days = 60;
+  o.seed = 3;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::PortfolioConfig c;
+  c.organization = "o";
+  fv::Portfolio p = fv::make_portfolio(g, c);
+  p.ingest(g.events.batch());
+  fv::ActivityMetrics reused;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    // The account as the portfolio sees it: planned users by identity, each
+    // one's slot, the sponsors.
+    const fv::Account& a = p.account(i);
+    std::vector<std::uint64_t> ids, sponsors;
+    for (const std::string& u : a.planned_users) ids.push_back(fv::hash64(u));
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<std::uint32_t> slots;
+    for (const std::string& u : a.planned_users)
+      slots.push_back(static_cast<std::uint32_t>(std::lower_bound(ids.begin(), ids.end(), fv::hash64(u)) - ids.begin()));
+    for (const fv::Contact& k : a.contacts)
+      if (k.role == fv::ContactRole::sponsor) sponsors.push_back(fv::hash64(k.key));
+    fv::ActivityProfile prof;
+    prof.signature = a.signature;
+    prof.provisioned_seats = a.provisioned_seats;
+    prof.planned_users = ids;
+    prof.planned_slot = slots;
+    prof.sponsors = sponsors;
+    for (const fv::Day back : {0, 9}) {
+      const fv::Day as_of = g.options.as_of - back;
+      const fv::ActivityMetrics fresh = fv::compute_metrics(p.activity(i), prof, as_of);
+      fv::compute_metrics(p.activity(i), prof, as_of, reused);
+      EXPECT_EQ(reused.active_users, fresh.active_users);
+      EXPECT_EQ(reused.weekly_active, fresh.weekly_active);
+      EXPECT_EQ(reused.dropped_last, fresh.dropped_last);
+      EXPECT_EQ(reused.meeting_changes, fresh.meeting_changes);
+      EXPECT_EQ(reused.recent_tickets, fresh.recent_tickets);
+      EXPECT_EQ(reused.planned_never, fresh.planned_never);
+      EXPECT_EQ(reused.replies, fresh.replies);
+      EXPECT_EQ(reused.open_tickets, fresh.open_tickets);
+      EXPECT_EQ(reused.days_since_activity, fresh.days_since_activity);
+      EXPECT_EQ(std::isnan(reused.latency_recent), std::isnan(fresh.latency_recent));
+      if (!std::isnan(fresh.latency_recent)) {
+        EXPECT_EQ(reused.latency_recent, fresh.latency_recent);
+      }
+    }
+  }
+}
+
 TEST(Portfolio, StatesAreTheSameWhateverTheSlicesThreadsAndCompactions) {
   // Enough accounts for the arenas to compact several times (more than a
   // megabyte of grown blocks) during one ingestion and between slices.
