@@ -832,6 +832,12 @@ void compute_metrics(const AccountActivity& a, const ActivityProfile& p, Day as_
   ticket_metrics(v, m);
 }
 
+std::vector<PlanEvent> plan_events(const AccountActivity& a, const ActivityProfile& p) {
+  std::vector<PlanEvent> out;
+  plan_events(a, p, out);
+  return out;
+}
+
 void plan_events(const AccountActivity& a, const ActivityProfile& p, std::vector<PlanEvent>& out) {
   const View v{a, p};
   out.clear();
@@ -841,6 +847,12 @@ void plan_events(const AccountActivity& a, const ActivityProfile& p, std::vector
   const std::byte* r = v.h.redates ? ActivityBlock::at(a, s_redate) : nullptr;
   for (std::size_t k = 0; k < v.h.redates; ++k, r += 8)
     out.push_back({load<std::uint32_t>(r), true, v.day(load<std::int16_t>(r + 4)), v.day(load<std::int16_t>(r + 6))});
+}
+
+std::vector<Day> first_logins(const AccountActivity& a, const ActivityProfile& p) {
+  std::vector<Day> out;
+  first_logins(a, p, out);
+  return out;
 }
 
 void first_logins(const AccountActivity& a, const ActivityProfile& p, std::vector<Day>& out) {

@@ -636,6 +636,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   hash_all(b.item.values, res.item);
 
   static const AccountRef kUnknown{};
+  constexpr std::uint32_t kNoCode = static_cast<std::uint32_t>(-1);
   auto account_of = [&](std::size_t r) -> const AccountRef& {
     const std::int32_t c = b.account.code(r);
     return c < 0 ? kUnknown : res.account[static_cast<std::size_t>(c)];
@@ -649,6 +650,11 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     return c < 0 ? -1 : res.type[static_cast<std::size_t>(c)];
   };
   auto code = [](const Dictionary& d, std::size_t r) { return d.empty() ? -1 : d.code(r); };
+  // Any negative code means none.
+  auto dictionary_code = [&](const Dictionary& d, std::size_t r) {
+    const std::int32_t c = code(d, r);
+    return c < 0 ? kNoCode : static_cast<std::uint32_t>(c);
+  };
   // Plan nodes by template and item, resolved once per dictionary entry (when
   // the batch names a milestone event type at all) rather than once per row.
   std::vector<std::vector<std::int32_t>> nodes(im.templates.size());
@@ -754,8 +760,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
                     (report.messages.empty() ? std::string() : report.messages.front()));
 
   // Pass 2: apply, one chunk of rows at a time, in three parallel steps.
-  // Accounts are taken in buckets of kBucket, whose states fit in a core's
-  // cache. Count: each thread takes a slice of the chunk's rows, notes each
+  // Accounts are taken in buckets whose states fit in a core's cache. Count: each thread takes a slice of the chunk's rows, notes each
   // row's account and counts its rows per bucket. Scatter: each thread copies
   // its rows into small records, one sequential write stream per bucket
   // (writing each record straight to its account's place was a cache miss a
@@ -774,18 +779,21 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     std::uint32_t type_node;    // the type in the top 8 bits; the plan node of a milestone event below
   };
   static_assert(sizeof(Record) == 24);
-  constexpr std::uint32_t kNoCode = static_cast<std::uint32_t>(-1);
   // About four rows per account (at least a million, at most 16 million):
   // each chunk visits every state it has rows for, and the records cost 28
   // bytes a row. (At 1M accounts, two rows a chunk took 6.3 s, four 5.6 s and
   // eight 6.3 s.)
   const std::size_t kChunk = std::clamp(4 * im.accounts.size(), std::size_t{1} << 20, std::size_t{1} << 24);
-  constexpr std::size_t kBucketShift = 11, kBucket = std::size_t{1} << kBucketShift;  // about half a megabyte of states
   constexpr std::size_t kAhead = 16;
   constexpr std::uint32_t kSkip = static_cast<std::uint32_t>(-1);
   const std::size_t n_accounts = im.accounts.size();
-  const std::size_t n_buckets = (n_accounts + kBucket - 1) >> kBucketShift;
   const unsigned threads = detail::usable_threads(options.threads, std::min(n, kChunk), 1 << 16);
+  // Buckets of 2,048 accounts (about half a megabyte of states), smaller
+  // down to 64 so that a small portfolio still has a few per thread.
+  std::size_t bucket_shift = 11;
+  while (bucket_shift > 6 && (n_accounts >> bucket_shift) < 4 * std::size_t{threads}) --bucket_shift;
+  const std::size_t bucket = std::size_t{1} << bucket_shift;
+  const std::size_t n_buckets = (n_accounts + bucket - 1) >> bucket_shift;
   // Bucket ranges, one per thread, for the apply step.
   std::vector<std::size_t> owner_begin(threads + 1);
   for (unsigned t = 0; t <= threads; ++t) owner_begin[t] = n_buckets * t / threads;
@@ -819,7 +827,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
         }
         const auto acct = static_cast<std::uint32_t>(account_of(r).index);
         row_account[r - c0] = acct;
-        ++per_bucket[acct >> kBucketShift];
+        ++per_bucket[acct >> bucket_shift];
       }
     });
     // Where each thread's records for each bucket start: by bucket, then by slice.
@@ -838,11 +846,11 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
         if (acct == kSkip) continue;
         const auto type = static_cast<EventType>(type_of(r));
         const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
-        records[next[acct >> kBucketShift]++] = {
+        records[next[acct >> bucket_shift]++] = {
             acct,
             static_cast<std::uint32_t>(r - c0),
-            static_cast<std::uint32_t>(code(b.actor, r)),
-            static_cast<std::uint32_t>(code(b.item, r)),
+            dictionary_code(b.actor, r),
+            dictionary_code(b.item, r),
             static_cast<std::uint32_t>(b.ts[r]),
             static_cast<std::uint32_t>(type) << 24 |
                 (plan_event ? static_cast<std::uint32_t>(node_of(r, account_of(r))) : 0u)};
@@ -858,12 +866,12 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
       // A counting sort over the bucket's accounts, stable: an account's
       // records keep row order (the state does not depend on it, but a
       // reader of a trace might).
-      std::vector<std::uint32_t> first(kBucket + 1);
+      std::vector<std::uint32_t> first(bucket + 1);
       std::vector<Record> sorted;
       constexpr std::size_t kAccountsAhead = 4;
       for (std::size_t k = owner_begin[t]; k < owner_begin[t + 1]; ++k) {
         const std::span<const Record> in(records.data() + bucket_begin[k], bucket_begin[k + 1] - bucket_begin[k]);
-        const std::size_t base = k << kBucketShift, accounts = std::min(kBucket, n_accounts - base);
+        const std::size_t base = k << bucket_shift, accounts = std::min(bucket, n_accounts - base);
         std::fill(first.begin(), first.end(), 0u);
         for (const Record& e : in) ++first[e.account - base + 1];
         for (std::size_t a = 0; a < accounts; ++a) first[a + 1] += first[a];
@@ -977,13 +985,22 @@ void Portfolio::add_accounts(std::vector<Account> list) {
   auto slots = std::make_unique_for_overwrite<std::uint32_t[]>(std::max<std::size_t>(slot_count, 1));
   im.id_blocks.reserve(im.id_blocks.size() + 1);
   im.slot_blocks.reserve(im.slot_blocks.size() + 1);
-  // Nothing below throws but allocation, which the reserves above did.
+  // The index allocates a node per key, which no reserve covers: the keys go
+  // in first, and out again if one cannot.
+  std::size_t indexed = 0;
+  try {
+    for (; indexed < p.accounts.size(); ++indexed)
+      im.index.emplace(p.accounts[indexed].key, static_cast<std::uint32_t>(base + indexed));
+  } catch (...) {
+    for (std::size_t i = 0; i < indexed; ++i) im.index.erase(p.accounts[i].key);
+    throw;
+  }
+  // Nothing below throws: what it allocates, the reserves above did.
   im.facts_table.swap(table);
   im.facts_of.insert(im.facts_of.end(), facts_of.begin(), facts_of.end());
   std::uint64_t* at = ids.get();
   std::uint32_t* slot_at = slots.get();
   for (std::size_t i = 0; i < p.accounts.size(); ++i) {
-    im.index.emplace(p.accounts[i].key, static_cast<std::uint32_t>(base + i));
     im.accounts.push_back(std::move(p.accounts[i]));
     Profile& prof = p.profiles[i];
     std::copy(prof.ids.begin(), prof.ids.end(), at);

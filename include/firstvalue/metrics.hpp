@@ -259,10 +259,13 @@ struct PlanEvent {
   Day to = 0;
   bool operator==(const PlanEvent&) const = default;
 };
-// Into `out` (cleared first), so that a caller going through many accounts reuses one buffer.
+std::vector<PlanEvent> plan_events(const AccountActivity& a, const ActivityProfile& p);
+// The same into `out` (cleared first), so that a caller going through many accounts reuses one buffer.
 void plan_events(const AccountActivity& a, const ActivityProfile& p, std::vector<PlanEvent>& out);
 
-// First-login days of every user, ascending (one per user, any day), into `out` (cleared first).
+// First-login days of every user, ascending (one per user, any day).
+std::vector<Day> first_logins(const AccountActivity& a, const ActivityProfile& p);
+// The same into `out` (cleared first).
 void first_logins(const AccountActivity& a, const ActivityProfile& p, std::vector<Day>& out);
 // The first login of the planned user at this index of the account's list, or kNever.
 Day planned_first_login(const AccountActivity& a, const ActivityProfile& p, std::size_t planned_index);
