@@ -587,6 +587,31 @@ void check_codes(const Dictionary& d, std::size_t n, const char* name, bool requ
     check(d.codes);
 }
 
+// One accepted row of a chunk, as ingestion groups it by account.
+struct Record {
+  std::uint32_t account;      // index in the portfolio
+  std::uint32_t row;          // in the chunk: the id and value are read from the batch where they count
+  std::uint32_t actor, item;  // dictionary codes; none = 2^32 - 1
+  std::uint32_t ts;           // seconds since 1970, which validation kept below 2^32
+  std::uint32_t type_node;    // the type in the top 8 bits; the plan node of a milestone event below
+};
+static_assert(sizeof(Record) == 24);
+
+// The records of accounts [base, base + accounts) into `out`, by account: a
+// counting sort, stable, so an account's records keep row order (the state
+// does not depend on it, but a reader of a trace might). first[a] is then
+// where account base + a starts, first[accounts] the end.
+void sort_by_account(std::span<const Record> in, std::size_t base, std::size_t accounts,
+                     std::vector<std::uint32_t>& first, std::vector<Record>& out) {
+  first.assign(accounts + 1, 0u);
+  for (const Record& e : in) ++first[e.account - base + 1];
+  for (std::size_t a = 0; a < accounts; ++a) first[a + 1] += first[a];
+  out.resize(in.size());
+  for (const Record& e : in) out[first[e.account - base]++] = e;  // first[a] ends at where a + 1 starts
+  for (std::size_t a = accounts; a > 0; --a) first[a] = first[a - 1];
+  first[0] = 0;
+}
+
 bool needs_actor(EventType t) { return t == EventType::login || t == EventType::feature_use; }
 bool needs_item(EventType t) {
   return t == EventType::feature_use || t == EventType::meeting_held || t == EventType::meeting_postponed ||
@@ -760,8 +785,9 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
                     (report.messages.empty() ? std::string() : report.messages.front()));
 
   // Pass 2: apply, one chunk of rows at a time, in three parallel steps.
-  // Accounts are taken in buckets whose states fit in a core's cache. Count: each thread takes a slice of the chunk's rows, notes each
-  // row's account and counts its rows per bucket. Scatter: each thread copies
+  // Accounts are taken in buckets whose states fit in a core's cache.
+  // Count: each thread takes a slice of the chunk's rows, notes each row's
+  // account and counts its rows per bucket. Scatter: each thread copies
   // its rows into small records, one sequential write stream per bucket
   // (writing each record straight to its account's place was a cache miss a
   // row), reading the columns once, in row order. Apply: each thread owns a
@@ -771,14 +797,6 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   // identities are fetched. Between chunks, every row before the chunk is
   // applied for every account: the point where progress is reported and a
   // cancellation stops.
-  struct Record {
-    std::uint32_t account;      // index in the portfolio
-    std::uint32_t row;          // in the chunk: the id and value are read from the batch where they count
-    std::uint32_t actor, item;  // dictionary codes; kNoCode = none
-    std::uint32_t ts;           // seconds since 1970, which validation kept below 2^32
-    std::uint32_t type_node;    // the type in the top 8 bits; the plan node of a milestone event below
-  };
-  static_assert(sizeof(Record) == 24);
   // About four rows per account (at least a million, at most 16 million):
   // each chunk visits every state it has rows for, and the records cost 28
   // bytes a row. (At 1M accounts, two rows a chunk took 6.3 s, four 5.6 s and
@@ -863,22 +881,13 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     on_threads([&](unsigned t) {  // apply
       ActivityArena* arena = &im.arenas[arena0 + t];
       auto identity = [](const std::vector<std::uint64_t>& hashes, std::uint32_t c) { return c == kNoCode ? 0 : hashes[c]; };
-      // A counting sort over the bucket's accounts, stable: an account's
-      // records keep row order (the state does not depend on it, but a
-      // reader of a trace might).
-      std::vector<std::uint32_t> first(bucket + 1);
+      std::vector<std::uint32_t> first;
       std::vector<Record> sorted;
       constexpr std::size_t kAccountsAhead = 4;
       for (std::size_t k = owner_begin[t]; k < owner_begin[t + 1]; ++k) {
         const std::span<const Record> in(records.data() + bucket_begin[k], bucket_begin[k + 1] - bucket_begin[k]);
         const std::size_t base = k << bucket_shift, accounts = std::min(bucket, n_accounts - base);
-        std::fill(first.begin(), first.end(), 0u);
-        for (const Record& e : in) ++first[e.account - base + 1];
-        for (std::size_t a = 0; a < accounts; ++a) first[a + 1] += first[a];
-        sorted.resize(in.size());
-        for (const Record& e : in) sorted[first[e.account - base]++] = e;
-        for (std::size_t a = accounts; a > 0; --a) first[a] = first[a - 1];
-        first[0] = 0;
+        sort_by_account(in, base, accounts, first, sorted);
         for (std::size_t a = 0; a < accounts; ++a) {
           if (const std::size_t ahead = a + kAccountsAhead; ahead < accounts && first[ahead] != first[ahead + 1]) {
             const Hot& h = im.hot[base + ahead];

@@ -1,6 +1,7 @@
 /* The C ABI driven from C99: the shared hand-worked cases, the invalid models,
  * and the ABI conventions (status codes, last error, ownership, NULL handling). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1056,9 +1057,54 @@ static void run_far_from_signature(void) {
   fv_portfolio_free(p);
 }
 
+/* firstvalue.h: a negative code means "none" for its row, whatever its value.
+ * The scan's events with their -1 codes made other negative values give the
+ * same results. */
+static void run_negative_codes(void) {
+  fv_portfolio* p = NULL;
+  fv_portfolio* q = NULL;
+  fv_ingest_report* report = NULL;
+  table t;
+  fv_event_batch b;
+  size_t i, changed = 0, rows = 0, accepted = 0, rejected = 0, applied = 0;
+  int cancelled = 0;
+  char* expected;
+  char* got;
+  if (fv_portfolio_from_json(kPortfolioJson, strlen(kPortfolioJson), &p) != FV_OK ||
+      fv_portfolio_from_json(kPortfolioJson, strlen(kPortfolioJson), &q) != FV_OK) {
+    CHECK(0, "%s", fv_last_error());
+    fv_portfolio_free(p);
+    return;
+  }
+  scan_events(&t);
+  b = batch_of(&t);
+  CHECK(fv_portfolio_ingest(p, &b, 1, FV_NO_LIMIT, NULL, NULL, &report) == FV_OK, "%s", fv_last_error());
+  fv_ingest_report_free(report);
+  report = NULL;
+  for (i = 0; i < t.n; ++i) {
+    if (t.actor[i] == -1) t.actor[i] = -2 - (int32_t)(i % 5), ++changed;
+    if (t.item[i] == -1) t.item[i] = INT32_MIN, ++changed;
+  }
+  CHECK(changed > 0, "the scan's events have no code to change");
+  CHECK(fv_portfolio_ingest(q, &b, 2, FV_NO_LIMIT, NULL, NULL, &report) == FV_OK, "%s", fv_last_error());
+  CHECK(fv_ingest_report_counts(report, &rows, &accepted, &rejected, &applied, &cancelled) == FV_OK &&
+            accepted == t.n && applied == t.n,
+        "accepted %zu of %zu", accepted, t.n);
+  fv_ingest_report_free(report);
+  expected = results_json(p, SIG_DAY + 14);
+  got = results_json(q, SIG_DAY + 14);
+  CHECK(strcmp(expected, got) == 0, "codes below -1 changed the results");
+  free(expected);
+  free(got);
+  table_free(&t);
+  fv_portfolio_free(p);
+  fv_portfolio_free(q);
+}
+
 static void run_portfolio(void) {
   run_scan();
   run_ingest_rules();
+  run_negative_codes();
   run_far_from_signature();
   run_cancel();
   run_portfolio_conventions();

@@ -18,6 +18,19 @@ const fv::Day kSig = *fv::parse_date("2026-09-01");  // a Tuesday
 
 std::int64_t at(fv::Day d, int hour = 10) { return std::int64_t{d} * 86400 + hour * 3600; }
 
+// Two planned users, "u1" and "u2", and a profile signed on kSig that reads them.
+struct TwoPlannedUsers {
+  std::vector<std::uint64_t> ids{fv::hash64("u1"), fv::hash64("u2")};
+  fv::ActivityProfile prof;
+  TwoPlannedUsers() {
+    std::sort(ids.begin(), ids.end());
+    prof.signature = kSig;
+    prof.planned_users = ids;
+  }
+  TwoPlannedUsers(const TwoPlannedUsers&) = delete;  // prof views ids
+  TwoPlannedUsers& operator=(const TwoPlannedUsers&) = delete;
+};
+
 fv::Account account(std::string key, int users = 4) {
   fv::Account a;
   a.key = std::move(key);
@@ -355,11 +368,9 @@ TEST(Metrics, ArenaBlocksHoldTheSameBytesAsMallocBlocksAndSurviveCompaction) {
   // The same events applied to a malloc'd state and to one in an arena give
   // equal states; the arena's copy moves to a fresh arena (as a portfolio's
   // compaction does) and stays equal once the first arena is gone.
-  std::vector<std::uint64_t> planned{fv::hash64("u1"), fv::hash64("u2")};
-  std::sort(planned.begin(), planned.end());
-  fv::ActivityProfile prof;
-  prof.signature = kSig;
-  prof.planned_users = planned;
+  const TwoPlannedUsers users;
+  const std::vector<std::uint64_t>& planned = users.ids;
+  const fv::ActivityProfile& prof = users.prof;
   fv::SlabPool pool;
   fv::ActivityArena kept(&pool);
   fv::AccountActivity plain, in_arena;
@@ -393,11 +404,9 @@ TEST(Metrics, EventsIgnoreTheValueAndIdWhereTheySayTheyDo) {
   // Ingestion fetches an event's value and id only where reads_value and
   // reads_id say apply_event reads them: with them replaced by "none"
   // elsewhere, every type of event must build the same state.
-  std::vector<std::uint64_t> planned{fv::hash64("u1"), fv::hash64("u2")};
-  std::sort(planned.begin(), planned.end());
-  fv::ActivityProfile prof;
-  prof.signature = kSig;
-  prof.planned_users = planned;
+  const TwoPlannedUsers users;
+  const std::vector<std::uint64_t>& planned = users.ids;
+  const fv::ActivityProfile& prof = users.prof;
   fv::SplitMix64 rng(11);
   for (std::size_t t = 0; t < fv::kEventTypeNames.size(); ++t) {
     const auto type = static_cast<fv::EventType>(t);
