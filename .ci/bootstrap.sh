@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
 PYTHON_PACKAGES=(
   "scikit-build-core>=0.10" "pybind11>=3" "numpy>=1.23" "pandas>=2" "pytest>=7"
   "duckdb>=1.0"  # the peer of benchmarks/scan_vs_duckdb.py
+  "lifelines>=0.27" "matplotlib>=3.6"  # the Kaplan–Meier peer, and the optional plots
 )
 
 PYTHON=${PYTHON:-python3}

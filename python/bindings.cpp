@@ -633,6 +633,8 @@ py::dict sample_health_portfolio(std::size_t n, std::uint64_t seed) {
 
 }  // namespace
 
+void bind_survival(py::module_& m);  // survival.cpp
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "firstvalue compiled core (use the firstvalue package, not this module)";
   m.attr("__version__") = fv::version_string;
@@ -872,4 +874,5 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("_sample_health_portfolio", &sample_health_portfolio, py::arg("n_accounts") = 40,
         py::arg("seed") = 2026);
+  bind_survival(m);
 }

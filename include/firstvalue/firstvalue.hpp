@@ -8,6 +8,7 @@
 #include "firstvalue/generator.hpp"
 #include "firstvalue/handoff.hpp"
 #include "firstvalue/health.hpp"
+#include "firstvalue/kaplan_meier.hpp"
 #include "firstvalue/metrics.hpp"
 #include "firstvalue/plan.hpp"
 #include "firstvalue/portfolio.hpp"

@@ -10,6 +10,9 @@
     p = sample.portfolio()
     p.ingest(sample.events)           # DataFrame or numpy arrays
     p.evaluate(sample.as_of).worklist # whom to call tonight, why, what to do
+
+    km = fv.kaplan_meier(days, reached)  # censored time-to-value, lifelines' conventions
+    km.median, km.median_ci, km.table, km.plot()
 """
 
 from . import _core
@@ -19,6 +22,7 @@ from ._plans import (Calendar, PlanResults, Template, TemplateSet, assess_handof
                      evaluate_goals, schedule)
 from ._portfolio import GeneratedPortfolio, IngestReport, Portfolio, ScanResult, generate_portfolio
 from ._sample import sample_health_portfolio
+from ._survival import KaplanMeier, SurvivalCounts, kaplan_meier
 
 __version__: str = _core.__version__
 
@@ -28,6 +32,7 @@ __all__ = [
     "Explanation",
     "GeneratedPortfolio",
     "IngestReport",
+    "KaplanMeier",
     "ForbiddenError",
     "HealthModel",
     "InvalidError",
@@ -36,6 +41,7 @@ __all__ = [
     "Portfolio",
     "ScanResult",
     "ScoreResult",
+    "SurvivalCounts",
     "Template",
     "TemplateSet",
     "__version__",
@@ -43,6 +49,7 @@ __all__ = [
     "check_expression",
     "evaluate_goals",
     "generate_portfolio",
+    "kaplan_meier",
     "sample_health_portfolio",
     "schedule",
 ]

@@ -1,0 +1,153 @@
+// firstvalue._core: Kaplan–Meier counts and curves. Translation only: the
+// arrays are handed to the header-first estimator without copies where their
+// dtype allows.
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "firstvalue/error.hpp"
+#include "firstvalue/kaplan_meier.hpp"
+
+namespace py = pybind11;
+namespace fv = firstvalue;
+
+namespace {
+
+template <class T>
+py::array_t<T> copy_of(const std::vector<T>& v) {
+  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+py::array one_d(const py::object& given, const char* name) {
+  py::array a = py::array::ensure(given);
+  if (!a) {
+    PyErr_Clear();
+    throw fv::Error(fv::Errc::invalid, name, "expected an array of numbers");
+  }
+  if (a.ndim() != 1)
+    throw fv::Error(fv::Errc::invalid, name, "expected a 1-D array, got " + std::to_string(a.ndim()) + " dimensions");
+  const char kind = a.dtype().kind();
+  if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
+    throw fv::Error(fv::Errc::invalid, name, "expected numbers, got dtype " + py::str(a.dtype()).cast<std::string>());
+  return a;
+}
+
+// Integer times stay integers (no float round trip); any other numbers are doubles.
+template <class T>
+py::array_t<T, py::array::c_style | py::array::forcecast> as(const py::array& a) {
+  return py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
+}
+
+template <class T>
+std::span<const T> span_of(const py::array_t<T, py::array::c_style | py::array::forcecast>& a) {
+  return {a.data(), static_cast<std::size_t>(a.size())};
+}
+
+template <class D>
+fv::SurvivalCounts count_with(const py::array& durations, const py::object& events, const py::object& entry) {
+  const auto d = as<D>(durations);
+  py::array_t<D, py::array::c_style | py::array::forcecast> e;
+  if (!entry.is_none()) e = as<D>(one_d(entry, "entry"));
+  auto run = [&](auto flags) {
+    py::gil_scoped_release release;
+    return fv::count_survival<D>(span_of(d), flags, entry.is_none() ? std::span<const D>{} : span_of(e));
+  };
+  if (events.is_none()) return run(std::span<const std::uint8_t>{});
+  const py::array ev = one_d(events, "events");
+  const char kind = ev.dtype().kind();
+  // Booleans are bytes of 0 and 1: read in place. Numbers keep their values,
+  // so a 2 or a 0.5 is reported rather than truncated.
+  if (kind == 'b') {
+    const auto flags = as<std::uint8_t>(ev.attr("view")("uint8"));
+    return run(span_of(flags));
+  }
+  if (kind == 'f') {
+    const auto flags = as<double>(ev);
+    return run(span_of(flags));
+  }
+  const auto flags = as<std::int64_t>(ev);
+  return run(span_of(flags));
+}
+
+fv::SurvivalCounts counts_of(const py::object& durations, const py::object& events, const py::object& entry) {
+  const py::array d = one_d(durations, "durations");
+  const bool integers = (d.dtype().kind() == 'i' || d.dtype().kind() == 'u' || d.dtype().kind() == 'b') &&
+                        (entry.is_none() || py::array::ensure(entry).dtype().kind() != 'f');
+  return integers ? count_with<std::int64_t>(d, events, entry) : count_with<double>(d, events, entry);
+}
+
+py::array_t<double> predict(const fv::SurvivalCurve& c, const py::object& times) {
+  const auto t = as<double>(one_d(times, "times"));
+  py::array_t<double> out(t.size());
+  double* o = out.mutable_data();
+  for (py::ssize_t i = 0; i < t.size(); ++i) o[i] = c.predict(t.data()[i]);
+  return out;
+}
+
+}  // namespace
+
+void bind_survival(py::module_& m) {
+  py::class_<fv::SurvivalCounts>(m, "SurvivalCounts")
+      .def(py::init<>())
+      .def_static("from_arrays", &counts_of, py::arg("durations"), py::arg("events") = py::none(),
+                  py::arg("entry") = py::none())
+      .def("__len__", &fv::SurvivalCounts::size)
+      .def_property_readonly("subjects", &fv::SurvivalCounts::subjects)
+      .def_property_readonly("time", [](const fv::SurvivalCounts& c) { return copy_of(c.time); })
+      .def_property_readonly("events", [](const fv::SurvivalCounts& c) { return copy_of(c.events); })
+      .def_property_readonly("censored", [](const fv::SurvivalCounts& c) { return copy_of(c.censored); })
+      .def_property_readonly("entered", [](const fv::SurvivalCounts& c) { return copy_of(c.entered); })
+      .def("merge", [](fv::SurvivalCounts& c, const fv::SurvivalCounts& other) { c.merge(other); }, py::arg("other"))
+      .def("__eq__", [](const fv::SurvivalCounts& a, const fv::SurvivalCounts& b) { return a == b; })
+      .def(py::pickle(
+          [](const fv::SurvivalCounts& c) {
+            return py::make_tuple(copy_of(c.time), copy_of(c.events), copy_of(c.censored), copy_of(c.entered));
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 4) throw fv::Error(fv::Errc::invalid, "state", "expected 4 columns");
+            fv::SurvivalCounts c;
+            c.time = t[0].cast<std::vector<double>>();
+            c.events = t[1].cast<std::vector<std::int64_t>>();
+            c.censored = t[2].cast<std::vector<std::int64_t>>();
+            c.entered = t[3].cast<std::vector<std::int64_t>>();
+            return c;
+          }));
+
+  py::class_<fv::SurvivalCurve>(m, "SurvivalCurve")
+      .def("__len__", &fv::SurvivalCurve::size)
+      .def_readonly("alpha", &fv::SurvivalCurve::alpha)
+      .def("columns", [](const fv::SurvivalCurve& c) {
+        py::dict d;
+        d["time"] = copy_of(c.time);
+        d["at_risk"] = copy_of(c.at_risk);
+        d["events"] = copy_of(c.events);
+        d["censored"] = copy_of(c.censored);
+        d["entered"] = copy_of(c.entered);
+        d["survival"] = copy_of(c.survival);
+        d["ci_lower"] = copy_of(c.lower);
+        d["ci_upper"] = copy_of(c.upper);
+        return d;
+      })
+      .def("counts", [](const fv::SurvivalCurve& c) {
+        return fv::SurvivalCounts{c.time, c.events, c.censored, c.entered};
+      })
+      .def("predict", &predict, py::arg("times"))
+      .def("quantile", &fv::SurvivalCurve::quantile, py::arg("q"))
+      .def("quantile_ci", &fv::SurvivalCurve::quantile_ci, py::arg("q"));
+
+  m.def("kaplan_meier", [](const py::object& durations, const py::object& events, const py::object& entry, double alpha) {
+    fv::SurvivalCounts counts = counts_of(durations, events, entry);
+    py::gil_scoped_release release;
+    return fv::kaplan_meier(std::move(counts), alpha);
+  }, py::arg("durations"), py::arg("events") = py::none(), py::arg("entry") = py::none(), py::arg("alpha") = 0.05);
+  m.def("kaplan_meier_from_counts", [](const fv::SurvivalCounts& counts, double alpha) {
+    py::gil_scoped_release release;
+    return fv::kaplan_meier(counts, alpha);
+  }, py::arg("counts"), py::arg("alpha") = 0.05);
+  m.def("normal_quantile", &fv::normal_quantile, py::arg("p"));
+}
