@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "firstvalue/firstvalue.hpp"
+#include "numpy_arrays.hpp"
 
 namespace py = pybind11;
 namespace fv = firstvalue;
@@ -237,10 +238,7 @@ py::array_t<std::int32_t> map_days(const py::object& first, const py::object& se
   return out;
 }
 
-template <class T>
-py::array_t<T> to_numpy(const std::vector<T>& v) {
-  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
-}
+using firstvalue::python::to_numpy;
 
 py::dict node_columns(const fv::NodeTable& t) {
   py::dict d;

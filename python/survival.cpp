@@ -12,16 +12,14 @@
 
 #include "firstvalue/error.hpp"
 #include "firstvalue/kaplan_meier.hpp"
+#include "numpy_arrays.hpp"
 
 namespace py = pybind11;
 namespace fv = firstvalue;
 
 namespace {
 
-template <class T>
-py::array_t<T> copy_of(const std::vector<T>& v) {
-  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
-}
+using firstvalue::python::to_numpy;
 
 py::array one_d(const py::object& given, const char* name) {
   py::array a = py::array::ensure(given);
@@ -98,15 +96,15 @@ void bind_survival(py::module_& m) {
                   py::arg("entry") = py::none())
       .def("__len__", &fv::SurvivalCounts::size)
       .def_property_readonly("subjects", &fv::SurvivalCounts::subjects)
-      .def_property_readonly("time", [](const fv::SurvivalCounts& c) { return copy_of(c.time); })
-      .def_property_readonly("events", [](const fv::SurvivalCounts& c) { return copy_of(c.events); })
-      .def_property_readonly("censored", [](const fv::SurvivalCounts& c) { return copy_of(c.censored); })
-      .def_property_readonly("entered", [](const fv::SurvivalCounts& c) { return copy_of(c.entered); })
+      .def_property_readonly("time", [](const fv::SurvivalCounts& c) { return to_numpy(c.time); })
+      .def_property_readonly("events", [](const fv::SurvivalCounts& c) { return to_numpy(c.events); })
+      .def_property_readonly("censored", [](const fv::SurvivalCounts& c) { return to_numpy(c.censored); })
+      .def_property_readonly("entered", [](const fv::SurvivalCounts& c) { return to_numpy(c.entered); })
       .def("merge", [](fv::SurvivalCounts& c, const fv::SurvivalCounts& other) { c.merge(other); }, py::arg("other"))
       .def("__eq__", [](const fv::SurvivalCounts& a, const fv::SurvivalCounts& b) { return a == b; })
       .def(py::pickle(
           [](const fv::SurvivalCounts& c) {
-            return py::make_tuple(copy_of(c.time), copy_of(c.events), copy_of(c.censored), copy_of(c.entered));
+            return py::make_tuple(to_numpy(c.time), to_numpy(c.events), to_numpy(c.censored), to_numpy(c.entered));
           },
           [](const py::tuple& t) {
             if (t.size() != 4) throw fv::Error(fv::Errc::invalid, "state", "expected 4 columns");
@@ -123,14 +121,14 @@ void bind_survival(py::module_& m) {
       .def_readonly("alpha", &fv::SurvivalCurve::alpha)
       .def("columns", [](const fv::SurvivalCurve& c) {
         py::dict d;
-        d["time"] = copy_of(c.time);
-        d["at_risk"] = copy_of(c.at_risk);
-        d["events"] = copy_of(c.events);
-        d["censored"] = copy_of(c.censored);
-        d["entered"] = copy_of(c.entered);
-        d["survival"] = copy_of(c.survival);
-        d["ci_lower"] = copy_of(c.lower);
-        d["ci_upper"] = copy_of(c.upper);
+        d["time"] = to_numpy(c.time);
+        d["at_risk"] = to_numpy(c.at_risk);
+        d["events"] = to_numpy(c.events);
+        d["censored"] = to_numpy(c.censored);
+        d["entered"] = to_numpy(c.entered);
+        d["survival"] = to_numpy(c.survival);
+        d["ci_lower"] = to_numpy(c.lower);
+        d["ci_upper"] = to_numpy(c.upper);
         return d;
       })
       .def("counts", [](const fv::SurvivalCurve& c) {

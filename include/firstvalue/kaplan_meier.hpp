@@ -194,6 +194,12 @@ std::size_t first_row(std::span<const T> v, Bad is_bad) {
   return v.size();
 }
 
+template <Time T>
+[[noreturn]] void not_finite(const char* column, std::span<const T> v) {
+  const std::size_t i = first_row(v, [](double t) { return !std::isfinite(t); });
+  bad(column, i, show(static_cast<double>(v[i])) + " is not a finite time");
+}
+
 // An order-preserving map from doubles (no NaN, −0 as +0) to unsigned keys.
 inline std::uint64_t key_of(double x) noexcept {
   const std::uint64_t b = std::bit_cast<std::uint64_t>(x + 0.0);
@@ -292,10 +298,13 @@ std::optional<SurvivalCounts> count_dense(std::span<const D> durations, std::spa
       if (hi - lo >= limit) return std::nullopt;
       // The table grows by at least its size each time, so times arriving in
       // increasing order cost amortized O(1) each; it never exceeds the limit.
-      const double tlo = static_cast<double>(base), thi = tlo + static_cast<double>(span) - 1;
-      double new_lo = span == 0 || lo >= tlo ? (span == 0 ? lo : tlo) : std::min(lo, tlo - static_cast<double>(span));
-      double new_hi = span == 0 || hi <= thi ? (span == 0 ? hi : thi) : std::max(hi, thi + static_cast<double>(span));
-      if (new_hi - new_lo >= limit) new_lo = lo, new_hi = hi;
+      double new_lo = lo, new_hi = hi;
+      if (span > 0) {
+        const double size = static_cast<double>(span), tlo = static_cast<double>(base), thi = tlo + size - 1;
+        new_lo = lo >= tlo ? tlo : std::min(lo, tlo - size);
+        new_hi = hi <= thi ? thi : std::max(hi, thi + size);
+        if (new_hi - new_lo >= limit) new_lo = lo, new_hi = hi;
+      }
       regrow(new_lo, new_hi);
     }
     const std::size_t stride = 2 * span, mask = copies - 1;
@@ -324,7 +333,7 @@ std::optional<SurvivalCounts> count_dense(std::span<const D> durations, std::spa
 // Counts subjects by time. `events` may be empty (every event observed, as in
 // lifelines); otherwise each flag must be 0 or 1. `entry` may be empty (all
 // enter at 0); otherwise entry[i] ≤ durations[i]. Errors name the column and
-// row, e.g. `durations[3]: NaN is not a time`.
+// row, e.g. `durations[3]: NaN is not a finite time`.
 template <km_detail::Time D, km_detail::Flag E = std::uint8_t>
 SurvivalCounts count_survival(std::span<const D> durations, std::span<const E> events = {},
                               std::span<const D> entry = {}) {
@@ -346,7 +355,7 @@ SurvivalCounts count_survival(std::span<const D> durations, std::span<const E> e
   // Validation in plain loops; the row of an error is looked for only once
   // one is known to exist.
   const Range r = range_of(durations);
-  if (!r.finite) bad("durations", first_row(durations, [](double t) { return !std::isfinite(t); }), "is not a finite time");
+  if (!r.finite) not_finite("durations", durations);
   if (entry.empty()) {
     if (r.lo < 0) {
       const std::size_t i = first_row(durations, [](double t) { return t < 0; });
@@ -354,7 +363,7 @@ SurvivalCounts count_survival(std::span<const D> durations, std::span<const E> e
     }
   } else {
     const Range re = range_of(entry);
-    if (!re.finite) bad("entry", first_row(entry, [](double t) { return !std::isfinite(t); }), "is not a finite time");
+    if (!re.finite) not_finite("entry", entry);
     bool ordered = true;
     for (std::size_t i = 0; i < n; ++i) ordered &= entry[i] <= durations[i];
     if (!ordered)
@@ -455,9 +464,8 @@ inline SurvivalCurve kaplan_meier(SurvivalCounts counts, double alpha = 0.05) {
     const std::int64_t population = present - (i == 0 ? 0 : counts.entered[i]);
     const std::int64_t d = counts.events[i];
     present -= d + counts.censored[i];
-    c.survival[i] = s;
-    if (d == 0 && i > 0) {  // nothing changes: the previous row's interval holds
-      c.lower[i] = c.lower[i - 1], c.upper[i] = c.upper[i - 1];
+    if (d == 0 && i > 0) {  // nothing changes: the previous row's S and interval hold
+      c.survival[i] = s, c.lower[i] = c.lower[i - 1], c.upper[i] = c.upper[i - 1];
       continue;
     }
     // More events than subjects at risk happens only to subjects entering and
