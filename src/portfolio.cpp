@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <numeric>
 #include <unordered_map>
 
@@ -208,6 +209,7 @@ struct Portfolio::Impl {
     std::vector<PlanEvent> plan_events;
     std::vector<std::uint32_t> counts;
     Snapshot now, before;
+    std::array<ActivityMetrics, 2> checkpoints;  // day 30 and 60, for cohort outcomes
   };
 
   // Days of one account (first logins) fall within a few weeks or months: a
@@ -478,6 +480,34 @@ struct Portfolio::Impl {
     out.metrics = std::move(now.metrics);
   }
 
+  // The account's plan as of a day, into s.plan (s.metrics too).
+  void plan_as_of(std::size_t i, Day as_of, Scratch& x, Snapshot& s) const {
+    compute_metrics(hot[i].activity, profile(i), as_of, s.metrics);
+    const schedule_detail::Overlay overlay = working_plan(i, as_of, s.metrics, x, false);
+    x.evaluator.evaluate(accounts[i].plan, &overlay, as_of, s.plan, false);
+  }
+
+  AccountOutcome outcome(std::size_t i, Day as_of, const CohortOptions& o, Scratch& x) const {
+    plan_as_of(i, as_of, x, x.now);
+    const Account& a = accounts[i];
+    OutcomeInputs in;
+    in.plan = &x.now.plan;
+    in.exit = a.exit;
+    in.provisioned_seats = a.provisioned_seats;
+    const std::array<const ActivityMetrics**, 2> slots{&in.day30, &in.day60};
+    for (std::size_t k = 0; k < 2; ++k) {
+      const Day day = a.signature + (k == 0 ? 30 : 60);
+      if (day > as_of) continue;
+      compute_metrics(hot[i].activity, profile(i), day, x.checkpoints[k]);
+      *slots[k] = &x.checkpoints[k];
+    }
+    std::string label = cohort_label(o.by, a.signature, a.tier, x.now.plan.template_id, a.plan.attributes,
+                                     o.segment_attribute);
+    return account_outcome(in, std::move(label), config.calendar, o);
+  }
+
+  bool exited(std::size_t i, Day as_of) const { return accounts[i].exit && *accounts[i].exit <= as_of; }
+
   // Accounts: resolve, validate and index, without touching the portfolio.
   struct Prepared {
     std::vector<Account> accounts;
@@ -499,6 +529,9 @@ struct Portfolio::Impl {
       if (!std::isfinite(a.arr) || a.arr < 0) throw_invalid(path + ".arr", "must be a finite amount >= 0");
       if (a.planned_seats < 0) throw_invalid(path + ".seats.planned", "must be >= 0");
       if (a.provisioned_seats < 0) throw_invalid(path + ".seats.provisioned", "must be >= 0");
+      if (a.exit && (*a.exit < a.signature || *a.exit > kLastDay))
+        throw_invalid(path + ".exit", format_date(*a.exit) + " is before the signature " + format_date(a.signature));
+      if (!a.exit && !a.exit_reason.empty()) throw_invalid(path + ".exit_reason", "given without an exit day");
       if (a.tier.empty()) a.tier = tier_for_arr(a.arr);
       a.plan.account = a.key;
       a.plan.start = a.signature;
@@ -1043,7 +1076,7 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
   for (std::size_t i = 0; i < out.accounts.size(); ++i) {
     const AccountState s = out.accounts[i].assessment.state;
     ++out.by_state[static_cast<std::size_t>(s)];
-    if (s != AccountState::ok) out.worklist.push_back(static_cast<std::uint32_t>(i));
+    if (s != AccountState::ok && !im.exited(i, as_of)) out.worklist.push_back(static_cast<std::uint32_t>(i));
   }
   std::sort(out.worklist.begin(), out.worklist.end(), [&](std::uint32_t x, std::uint32_t y) {
     const AccountResult& a = out.accounts[x];
@@ -1073,6 +1106,67 @@ PlanReport Portfolio::plan_report(std::size_t index, Day as_of) const {
   PlanReport r;
   scratch.evaluator.evaluate(impl_->accounts[index].plan, &overlay, as_of, r);
   return r;
+}
+
+std::vector<AccountTtv> Portfolio::time_to_value(Day as_of, DayCount unit, unsigned threads) const {
+  check_as_of(as_of);
+  const Impl& im = *impl_;
+  std::vector<AccountTtv> out(im.accounts.size());
+  detail::parallel_chunks(
+      im.accounts.size(), threads, 256, [&] { return std::make_unique<Impl::Scratch>(im.scheduler); },
+      [&](std::unique_ptr<Impl::Scratch>& x, std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; ++i) {
+          im.plan_as_of(i, as_of, *x, x->now);
+          out[i] = firstvalue::time_to_value(x->now.plan, im.accounts[i].exit, im.config.calendar, unit);
+        }
+      });
+  return out;
+}
+
+namespace {
+void check_cohort_options(const CohortOptions& o) {
+  if (o.kickoff_sla < 0) throw_invalid("options.kickoff_sla", "must be >= 0");
+  if (o.by == CohortBy::segment && o.segment_attribute.empty())
+    throw_invalid("options.segment_attribute", "must name an attribute");
+}
+}  // namespace
+
+AccountOutcome Portfolio::outcome(std::size_t index, Day as_of, const CohortOptions& options) const {
+  check_as_of(as_of);
+  check_cohort_options(options);
+  account(index);
+  Impl::Scratch scratch(impl_->scheduler);
+  return impl_->outcome(index, as_of, options, scratch);
+}
+
+CohortSummaries Portfolio::cohort_summaries(Day as_of, const CohortOptions& options, unsigned threads) const {
+  check_as_of(as_of);
+  check_cohort_options(options);
+  const Impl& im = *impl_;
+  struct Part {
+    explicit Part(const Scheduler& s) : scratch(s) {}
+    Impl::Scratch scratch;
+    CohortSummaries summaries;
+  };
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Part>> parts;
+  detail::parallel_chunks(
+      im.accounts.size(), threads, 256,
+      [&] {
+        const std::lock_guard lock(mutex);
+        parts.push_back(std::make_unique<Part>(im.scheduler));
+        parts.back()->summaries.as_of = as_of;
+        parts.back()->summaries.options = options;
+        return parts.back().get();
+      },
+      [&](Part* part, std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; ++i) part->summaries.add(im.outcome(i, as_of, options, part->scratch));
+      });
+  CohortSummaries out;
+  out.as_of = as_of;
+  out.options = options;
+  for (const auto& p : parts) out.merge(p->summaries);
+  return out;
 }
 
 }  // namespace firstvalue

@@ -25,7 +25,7 @@ int whole(const ObjectReader& r, const char* key, int fallback) {
 Account account_from_json(const json& v, const std::string& path) {
   const ObjectReader r(v, path,
                        {"key", "name", "tier", "arr", "signature", "seats", "planned_users", "contacts", "template",
-                        "attributes", "progress", "goals", "handoff"});
+                        "attributes", "progress", "goals", "handoff", "exit", "exit_reason"});
   Account a;
   a.key = r.string("key");
   if (a.key.empty()) throw_invalid(r.field_path("key"), "must not be empty");
@@ -59,6 +59,8 @@ Account account_from_json(const json& v, const std::string& path) {
       a.contacts.push_back(std::move(x));
     }
   }
+  if (r.has("exit")) a.exit = json_detail::as_date(r.required("exit"), r.field_path("exit"));
+  a.exit_reason = r.string_or("exit_reason", "");
   json plan{{"account", a.key}, {"start", a.signature}};
   for (const char* key : {"template", "attributes", "progress", "goals", "handoff"})
     if (r.has(key)) plan[key] = r.required(key);
@@ -76,6 +78,8 @@ json account_json(const Account& a) {
   j["contacts"] = contacts;
   for (const char* key : {"template", "attributes", "progress", "goals", "handoff"})
     if (plan.contains(key)) j[key] = plan[key];
+  if (a.exit) j["exit"] = format_date(*a.exit);
+  if (!a.exit_reason.empty()) j["exit_reason"] = a.exit_reason;
   return j;
 }
 

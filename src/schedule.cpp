@@ -679,6 +679,7 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
   bool all_milestones_done = true;
   const std::vector<std::uint8_t>& finish = w.finish;
   int worst_overdue = -1, slipped = 0;
+  Day finished = kNoDay;  // the latest done day of the finishing milestones
   std::string_view worst_id, slipped_id;
   for (std::size_t n = 0; n < ct.nodes.size(); ++n) {
     if (!w.active[n] || w.skipped[n]) continue;
@@ -692,6 +693,7 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
     if (finish[n]) {
       r.planned_finish = max_day(r.planned_finish, w.planned_due[n]);
       r.forecast_finish = max_day(r.forecast_finish, w.forecast[n]);
+      if (is_done) finished = max_day(finished, w.done[n]);
     }
     if (is_done) continue;
     all_milestones_done = all_milestones_done && !finish[n];
@@ -720,6 +722,8 @@ void Scheduler::Impl::summarise(const AccountPlan& a, const CompiledTemplate& ct
       exit_met = schedule_detail::test_at(*ct.source->exit, ct.exit_slots, scope, w.args, "exit", "");
   }
   r.concluded = all_milestones_done || exit_met;
+  if (all_milestones_done && finished != kNoDay) r.concluded_on = finished;
+  else if (r.concluded) r.concluded_on = as_of;
   const int idle = calendar.business_days_between(last_progress, as_of);
   std::string& reason = r.reason;
   reason.clear();
@@ -809,6 +813,7 @@ void Scheduler::Impl::evaluate(const AccountPlan& a, const schedule_detail::Over
   r.planned_finish = r.forecast_finish = kNoDay;
   r.percent_done = 0;
   r.concluded = false;
+  r.concluded_on = kNoDay;
   r.status = PlanStatus::on_track;
   r.reason.clear();
   if (r.keep_alive != shared_templates) r.keep_alive = shared_templates;

@@ -207,6 +207,7 @@ std::string PlanReport::to_json(int indent) const {
            {"reason", reason},
            {"percent_done", percent_done},
            {"concluded", concluded},
+           {"concluded_on", date_json(concluded_on)},
            {"planned_finish", date_json(planned_finish)},
            {"forecast_finish", date_json(forecast_finish)},
            {"critical_path", [&] {

@@ -2,6 +2,7 @@
 // Everything in one include, for consumers that prefer it.
 
 #include "firstvalue/calendar.hpp"
+#include "firstvalue/cohort.hpp"
 #include "firstvalue/error.hpp"
 #include "firstvalue/events.hpp"
 #include "firstvalue/expr.hpp"
@@ -17,4 +18,5 @@
 #include "firstvalue/schedule.hpp"
 #include "firstvalue/signals.hpp"
 #include "firstvalue/success_plan.hpp"
+#include "firstvalue/ttv.hpp"
 #include "firstvalue/version.hpp"

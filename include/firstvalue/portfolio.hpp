@@ -14,12 +14,14 @@
 #include <vector>
 
 #include "firstvalue/calendar.hpp"
+#include "firstvalue/cohort.hpp"
 #include "firstvalue/events.hpp"
 #include "firstvalue/health.hpp"
 #include "firstvalue/metrics.hpp"
 #include "firstvalue/plan.hpp"
 #include "firstvalue/schedule.hpp"
 #include "firstvalue/signals.hpp"
+#include "firstvalue/ttv.hpp"
 
 namespace firstvalue {
 
@@ -48,10 +50,14 @@ struct Account {
   std::vector<std::string> planned_users;  // user keys expected to log in
   std::vector<Contact> contacts;
   AccountPlan plan;
+  // The day the customer left (churned, cancelled), if it did: its
+  // time-to-value is censored there, and from that day it is off the worklist.
+  std::optional<Day> exit;
+  std::string exit_reason;  // free text, e.g. "churned"; only with an exit
 
   // {"key", "name"?, "tier"?, "arr"?, "signature", "seats"?: {"planned"?, "provisioned"?},
   //  "planned_users"?: [...], "contacts"?: [{"key", "name"?, "role"}],
-  //  "template"?, "attributes"?, "progress"?, "goals"?, "handoff"?}
+  //  "template"?, "attributes"?, "progress"?, "goals"?, "handoff"?, "exit"?, "exit_reason"?}
   static Account from_json(std::string_view json);
   std::string to_json(int indent = 2) const;
   bool operator==(const Account&) const = default;
@@ -117,7 +123,9 @@ struct AccountResult {
 struct ScanResult {
   Day as_of = 0;
   std::vector<AccountResult> accounts;  // in portfolio order
-  std::vector<std::uint32_t> worklist;  // indices into accounts: stalled, then at risk, by priority
+  // Indices into accounts: stalled, then at risk, by priority; accounts that
+  // left on or before as_of are not on it.
+  std::vector<std::uint32_t> worklist;
   std::array<std::size_t, 3> by_state{};  // ok, at_risk, stalled
 };
 
@@ -151,6 +159,14 @@ class Portfolio {
   AccountResult evaluate_account(std::size_t index, Day as_of) const;
   // The plan report the evaluation used for this account.
   PlanReport plan_report(std::size_t index, Day as_of) const;
+
+  // Every account's time-to-value as of a day (ttv.hpp), in portfolio order.
+  std::vector<AccountTtv> time_to_value(Day as_of, DayCount unit = DayCount::calendar, unsigned threads = 1) const;
+  // One account's contribution to its cohort (cohort.hpp), as cohort_summaries counts it.
+  AccountOutcome outcome(std::size_t index, Day as_of, const CohortOptions& options = {}) const;
+  // The accounts' cohort summaries as of a day: merge those of other
+  // partitions into them, then read them with cohort_reports().
+  CohortSummaries cohort_summaries(Day as_of, const CohortOptions& options = {}, unsigned threads = 1) const;
 
   std::string worklist_json(const ScanResult& result, int indent = 2) const;
   std::string results_json(const ScanResult& result, int indent = 2) const;

@@ -123,6 +123,9 @@ struct PlanReport {
   std::string reason;            // why the status, in a sentence
   double percent_done = 0;       // done share of the active, not skipped tasks, 0-100
   bool concluded = false;        // the finishing milestones are done, or the exit criterion holds
+  // The day the last finishing milestone was done; as_of when only the exit
+  // criterion concluded the plan (it is judged on the day, not dated).
+  Day concluded_on = kNoDay;
   std::vector<GoalReport> goals;
   std::optional<HandoffAssessment> handoff;
   // Criteria that could not be judged yet, with their paths, e.g.
