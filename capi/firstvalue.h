@@ -443,6 +443,78 @@ FV_API fv_status fv_portfolio_results_json(const fv_portfolio* portfolio, const 
 FV_API fv_status fv_portfolio_explain_json(const fv_portfolio* portfolio, const fv_scan_result* result,
                                            size_t account, fv_buf* out);
 
+/* ---- time-to-value and cohorts ------------------------------------------ */
+
+/* The value points, in this order: kickoff (in business days), first value,
+ * go-live, full value. */
+enum { FV_TTV_KICKOFF = 0, FV_TTV_FIRST_VALUE = 1, FV_TTV_GO_LIVE = 2, FV_TTV_FULL_VALUE = 3, FV_TTV_POINTS = 4 };
+/* A point's state: reached; not yet, censored at as_of (open); not before the
+ * account left, censored at its exit day (exited); or not in its plan. */
+enum { FV_TTV_REACHED = 0, FV_TTV_OPEN = 1, FV_TTV_EXITED = 2, FV_TTV_NOT_PLANNED = 3 };
+enum { FV_DAYS_BUSINESS = 0, FV_DAYS_CALENDAR = 1 };
+
+/* Every account's time-to-value as of a day (include/firstvalue/ttv.hpp),
+ * into caller-allocated arrays of n_accounts * FV_TTV_POINTS slots, account
+ * by account: slot [i * FV_TTV_POINTS + point]. `unit` (FV_DAYS_*) is that of
+ * every point but kickoff, which is in business days. Any array may be NULL.
+ *   state     FV_TTV_*
+ *   day       the day reached, or censored at; FV_NO_DAY when not planned
+ *   duration  from the signature to `day` */
+FV_API fv_status fv_portfolio_ttv(const fv_portfolio* portfolio, int32_t as_of, int unit, size_t n_accounts,
+                                  int8_t* state, int32_t* day, int32_t* duration);
+
+/* Cohort summaries as of a day, as JSON in a library-allocated buffer.
+ * options_json (NULL or "" for the defaults): {"by": "all" |
+ * "signature_month" | "tier" | "segment" | "template", "unit": "calendar" |
+ * "business", "kickoff_sla": 5, "segment_attribute": "segment",
+ * "implementation_kind": "go_live"}. Summaries are exact counts: those of
+ * disjoint partitions merge (fv_cohort_summaries_merge_json) into exactly the
+ * summary of their union. */
+FV_API fv_status fv_portfolio_cohort_summaries_json(const fv_portfolio* portfolio, int32_t as_of,
+                                                    const char* options_json, fv_buf* out);
+/* Two summaries' JSON merged, into a library-allocated buffer. FV_E_INVALID
+ * ("as_of: ..." or "options: ...") when they were not built alike. */
+FV_API fv_status fv_cohort_summaries_merge_json(const char* a_json, const char* b_json, fv_buf* out);
+/* The reports of a summary's JSON, one per cohort and a "(total)" last: the
+ * KPIs against the benchmarks, TTV (Kaplan–Meier median with its interval at
+ * `alpha`, and the naive median), and the bottleneck milestones.
+ * benchmarks_json (NULL or "" for the seed targets): {"first_value_days": 14,
+ * ...}, null switching one off. */
+FV_API fv_status fv_cohort_report_json(const char* summaries_json, const char* benchmarks_json, double alpha,
+                                       fv_buf* out);
+/* fv_portfolio_cohort_summaries_json then fv_cohort_report_json, in one call. */
+FV_API fv_status fv_portfolio_cohort_report_json(const fv_portfolio* portfolio, int32_t as_of,
+                                                 const char* options_json, const char* benchmarks_json, double alpha,
+                                                 fv_buf* out);
+
+/* ---- Kaplan–Meier ---------------------------------------------------------- */
+
+typedef struct fv_km fv_km;
+
+/* Fits the Kaplan–Meier curve (include/firstvalue/kaplan_meier.hpp; lifelines'
+ * conventions) to n durations. `events` (NULL: every duration is an event)
+ * holds 0 (censored) or 1; `entry` (NULL: all enter at 0) holds late-entry
+ * times. The arrays are read during the call only. Errors name the array and
+ * row ("events[3]: 2 is not 0 or 1"). The caller owns *out (fv_km_free). */
+FV_API fv_status fv_km_fit(const double* durations, const uint8_t* events, const double* entry, size_t n,
+                           double alpha, fv_km** out);
+FV_API void fv_km_free(fv_km* km);
+/* Rows of the survival table: distinct times. */
+FV_API fv_status fv_km_size(const fv_km* km, size_t* out);
+enum {
+  FV_KM_TIME = 0, FV_KM_AT_RISK = 1, FV_KM_EVENTS = 2, FV_KM_CENSORED = 3, FV_KM_ENTERED = 4,
+  FV_KM_SURVIVAL = 5, FV_KM_LOWER = 6, FV_KM_UPPER = 7
+};
+/* One column of the table as doubles, with the two-call protocol: buffer_len
+ * = 0 asks for the row count in *out_len. */
+FV_API fv_status fv_km_column(const fv_km* km, int column, double* buffer, size_t buffer_len, size_t* out_len);
+/* The q-quantile time, the first at which S <= q (q = 0.5: the median; +inf
+ * when S stays above q; NaN for an empty fit), and its interval; the
+ * pointers may be NULL. */
+FV_API fv_status fv_km_quantile(const fv_km* km, double q, double* time, double* lower, double* upper);
+/* S(t): 1 before the first time. */
+FV_API fv_status fv_km_predict(const fv_km* km, double t, double* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,7 @@
 #include "firstvalue/expr.hpp"
 #include "firstvalue/handoff.hpp"
 #include "firstvalue/health.hpp"
+#include "firstvalue/kaplan_meier.hpp"
 #include "firstvalue/portfolio.hpp"
 #include "firstvalue/schedule.hpp"
 #include "firstvalue/success_plan.hpp"
@@ -65,6 +66,9 @@ struct fv_portfolio {
 };
 struct fv_ingest_report {
   fv::IngestReport report;
+};
+struct fv_km {
+  fv::SurvivalCurve curve;
 };
 // A snapshot: the text it serves is copied from the portfolio's configuration.
 struct fv_scan_result {
@@ -218,6 +222,58 @@ fv::Dictionary dictionary_of(const fv_dictionary& d, size_t n_rows, const std::s
     views[i] = std::string_view(d.values[i] ? d.values[i] : "", len);
   }
   return {std::span<const std::int32_t>(d.codes, n_rows), std::span<const std::string_view>(views)};
+}
+
+}  // namespace
+
+static_assert(static_cast<int>(fv::TtvState::reached) == FV_TTV_REACHED &&
+                  static_cast<int>(fv::TtvState::open) == FV_TTV_OPEN &&
+                  static_cast<int>(fv::TtvState::exited) == FV_TTV_EXITED &&
+                  static_cast<int>(fv::TtvState::not_planned) == FV_TTV_NOT_PLANNED &&
+                  static_cast<int>(fv::ValuePoint::full_value) == FV_TTV_FULL_VALUE &&
+                  fv::kValuePoints.size() == FV_TTV_POINTS &&
+                  static_cast<int>(fv::DayCount::business) == FV_DAYS_BUSINESS &&
+                  static_cast<int>(fv::DayCount::calendar) == FV_DAYS_CALENDAR,
+              "FV_TTV_* and FV_DAYS_* must match the core's");
+
+namespace {
+
+const fv::Portfolio& portfolio_of(const fv_portfolio* handle) {
+  require(handle, "portfolio");
+  return handle->portfolio;
+}
+
+// NULL or "" stands for an empty JSON object: every default.
+std::string_view json_or_empty(const char* text) { return text == nullptr || *text == '\0' ? "{}" : text; }
+
+std::string reports_of(const fv::CohortSummaries& s, const char* benchmarks_json, double alpha) {
+  fv::CohortBenchmarks b;
+  try {
+    b = fv::CohortBenchmarks::from_json(json_or_empty(benchmarks_json));
+  } catch (const fv::Error& e) {
+    throw e.under("benchmarks");
+  }
+  return fv::cohort_reports_json(fv::cohort_reports(s, b, alpha));
+}
+
+fv::CohortSummaries summaries_of(const fv_portfolio* portfolio, int32_t as_of, const char* options_json) {
+  const fv::Portfolio& p = portfolio_of(portfolio);
+  fv::CohortOptions o;
+  try {
+    o = fv::CohortOptions::from_json(json_or_empty(options_json));
+  } catch (const fv::Error& e) {
+    throw e.under("options");
+  }
+  return p.cohort_summaries(as_of, o);
+}
+
+fv::CohortSummaries summaries_from(const char* json, const char* name) {
+  require(json, name);
+  try {
+    return fv::CohortSummaries::from_json(json);
+  } catch (const fv::Error& e) {
+    throw e.under(name);
+  }
 }
 
 }  // namespace
@@ -913,6 +969,133 @@ fv_status fv_portfolio_explain_json(const fv_portfolio* portfolio, const fv_scan
     const fv::AccountResult& a = account_of(result, account);
     require(out, "out");
     to_buf(p.account_result_json(a), out);
+  });
+}
+
+// ---- time-to-value and cohorts ---------------------------------------------
+
+fv_status fv_portfolio_ttv(const fv_portfolio* portfolio, int32_t as_of, int unit, size_t n_accounts, int8_t* state,
+                           int32_t* day, int32_t* duration) {
+  return guard([&] {
+    const fv::Portfolio& p = portfolio_of(portfolio);
+    if (unit != FV_DAYS_BUSINESS && unit != FV_DAYS_CALENDAR)
+      throw fv::Error(fv::Errc::invalid, "unit", "must be FV_DAYS_BUSINESS or FV_DAYS_CALENDAR");
+    check_count(n_accounts, p.size(), "n_accounts", "accounts");
+    const std::vector<fv::AccountTtv> ttv = p.time_to_value(as_of, static_cast<fv::DayCount>(unit));
+    for (size_t i = 0; i < ttv.size(); ++i)
+      for (size_t k = 0; k < FV_TTV_POINTS; ++k) {
+        const fv::TtvPoint& x = ttv[i].points[k];
+        const size_t slot = i * FV_TTV_POINTS + k;
+        if (state) state[slot] = static_cast<int8_t>(x.state);
+        if (day) day[slot] = x.day;
+        if (duration) duration[slot] = x.duration;
+      }
+  });
+}
+
+fv_status fv_portfolio_cohort_summaries_json(const fv_portfolio* portfolio, int32_t as_of, const char* options_json,
+                                             fv_buf* out) {
+  return guard([&] {
+    require(out, "out");
+    to_buf(summaries_of(portfolio, as_of, options_json).to_json(), out);
+  });
+}
+
+fv_status fv_cohort_summaries_merge_json(const char* a_json, const char* b_json, fv_buf* out) {
+  return guard([&] {
+    require(out, "out");
+    fv::CohortSummaries a = summaries_from(a_json, "a");
+    a.merge(summaries_from(b_json, "b"));
+    to_buf(a.to_json(), out);
+  });
+}
+
+fv_status fv_cohort_report_json(const char* summaries_json, const char* benchmarks_json, double alpha, fv_buf* out) {
+  return guard([&] {
+    require(out, "out");
+    to_buf(reports_of(summaries_from(summaries_json, "summaries"), benchmarks_json, alpha), out);
+  });
+}
+
+fv_status fv_portfolio_cohort_report_json(const fv_portfolio* portfolio, int32_t as_of, const char* options_json,
+                                          const char* benchmarks_json, double alpha, fv_buf* out) {
+  return guard([&] {
+    require(out, "out");
+    to_buf(reports_of(summaries_of(portfolio, as_of, options_json), benchmarks_json, alpha), out);
+  });
+}
+
+// ---- Kaplan–Meier ------------------------------------------------------------
+
+fv_status fv_km_fit(const double* durations, const uint8_t* events, const double* entry, size_t n, double alpha,
+                    fv_km** out) {
+  return guard([&] {
+    require(out, "out");
+    if (n > 0) require(durations, "durations");
+    auto km = std::make_unique<fv_km>();
+    km->curve = fv::kaplan_meier<double, std::uint8_t>(
+        std::span<const double>(durations, n), events ? std::span<const std::uint8_t>(events, n) : std::span<const std::uint8_t>(),
+        entry ? std::span<const double>(entry, n) : std::span<const double>(), alpha);
+    *out = km.release();
+  });
+}
+
+void fv_km_free(fv_km* km) { delete km; }
+
+fv_status fv_km_size(const fv_km* km, size_t* out) {
+  return guard([&] {
+    require(km, "km");
+    require(out, "out");
+    *out = km->curve.size();
+  });
+}
+
+fv_status fv_km_column(const fv_km* km, int column, double* buffer, size_t buffer_len, size_t* out_len) {
+  return guard([&] {
+    require(km, "km");
+    require(out_len, "out_len");
+    const fv::SurvivalCurve& c = km->curve;
+    const size_t n = c.size();
+    auto write = [&](const auto& v) {
+      *out_len = n;
+      if (buffer_len == 0) return;
+      require(buffer, "buffer");
+      if (buffer_len < n)
+        throw fv::Error(fv::Errc::buffer_too_small, "buffer",
+                        "needs " + std::to_string(n) + " values, got " + std::to_string(buffer_len));
+      copy_column(v, buffer);
+    };
+    switch (column) {
+      case FV_KM_TIME: return write(c.time);
+      case FV_KM_AT_RISK: return write(c.at_risk);
+      case FV_KM_EVENTS: return write(c.events);
+      case FV_KM_CENSORED: return write(c.censored);
+      case FV_KM_ENTERED: return write(c.entered);
+      case FV_KM_SURVIVAL: return write(c.survival);
+      case FV_KM_LOWER: return write(c.lower);
+      case FV_KM_UPPER: return write(c.upper);
+      default:
+        throw fv::Error(fv::Errc::invalid, "column", "no column " + std::to_string(column) + " (FV_KM_TIME..FV_KM_UPPER)");
+    }
+  });
+}
+
+fv_status fv_km_quantile(const fv_km* km, double q, double* time, double* lower, double* upper) {
+  return guard([&] {
+    require(km, "km");
+    const double t = km->curve.quantile(q);
+    const auto [lo, hi] = km->curve.quantile_ci(q);
+    if (time) *time = t;
+    if (lower) *lower = lo;
+    if (upper) *upper = hi;
+  });
+}
+
+fv_status fv_km_predict(const fv_km* km, double t, double* out) {
+  return guard([&] {
+    require(km, "km");
+    require(out, "out");
+    *out = km->curve.predict(t);
   });
 }
 

@@ -272,7 +272,7 @@ struct PlanResults {
 py::dict plan_columns(const PlanResults& r) {
   std::vector<std::int8_t> status;
   std::vector<double> percent;
-  std::vector<std::int32_t> planned, forecast, start;
+  std::vector<std::int32_t> planned, forecast, start, concluded_on;
   std::vector<std::uint8_t> concluded;
   py::list account, template_id, selection, reason;
   for (const auto& p : r.reports) {
@@ -282,6 +282,7 @@ py::dict plan_columns(const PlanResults& r) {
     forecast.push_back(p.forecast_finish);
     start.push_back(p.start);
     concluded.push_back(p.concluded ? 1 : 0);
+    concluded_on.push_back(p.concluded_on);
     account.append(p.account);
     template_id.append(p.template_id);
     selection.append(p.selection);
@@ -298,6 +299,7 @@ py::dict plan_columns(const PlanResults& r) {
   d["planned_finish"] = to_numpy(planned);
   d["forecast_finish"] = to_numpy(forecast);
   d["concluded"] = to_numpy(concluded);
+  d["concluded_on"] = to_numpy(concluded_on);
   return d;
 }
 
@@ -632,6 +634,7 @@ py::dict sample_health_portfolio(std::size_t n, std::uint64_t seed) {
 }  // namespace
 
 void bind_survival(py::module_& m);  // survival.cpp
+void bind_cohort(py::module_& m);     // cohort.cpp
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "firstvalue compiled core (use the firstvalue package, not this module)";
@@ -810,6 +813,13 @@ PYBIND11_MODULE(_core, m) {
         return p.evaluate(as_of, threads);
       }, py::arg("as_of"), py::arg("threads") = 1)
       .def("result_columns", &result_columns)
+      .def("plan_reports", [](const fv::Portfolio& p, std::int32_t as_of) {
+        PlanResults r;
+        py::gil_scoped_release release;
+        r.reports.reserve(p.size());
+        for (std::size_t i = 0; i < p.size(); ++i) r.reports.push_back(p.plan_report(i, as_of));
+        return r;
+      }, py::arg("as_of"))
       .def("worklist_json", [](const fv::Portfolio& p, const fv::ScanResult& r, int indent) {
         return p.worklist_json(r, indent);
       }, py::arg("result"), py::arg("indent") = 2)
@@ -873,4 +883,5 @@ PYBIND11_MODULE(_core, m) {
   m.def("_sample_health_portfolio", &sample_health_portfolio, py::arg("n_accounts") = 40,
         py::arg("seed") = 2026);
   bind_survival(m);
+  bind_cohort(m);
 }

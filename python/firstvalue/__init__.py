@@ -13,10 +13,14 @@
 
     km = fv.kaplan_meier(days, reached)  # censored time-to-value, lifelines' conventions
     km.median, km.median_ci, km.table, km.plot()
+
+    p.time_to_value(as_of)            # per account: reached or censored, in days
+    p.cohort_report(as_of, by="tier").kpis   # KPIs against the seed benchmarks
 """
 
 from . import _core
 from ._core import Error, ForbiddenError, InvalidError, NotFoundError
+from ._cohort import CohortReport, CohortSummaries
 from ._health import Explanation, HealthModel, ScoreResult
 from ._plans import (Calendar, PlanResults, Template, TemplateSet, assess_handoff, check_expression,
                      evaluate_goals, schedule)
@@ -28,6 +32,8 @@ __version__: str = _core.__version__
 
 __all__ = [
     "Calendar",
+    "CohortReport",
+    "CohortSummaries",
     "Error",
     "Explanation",
     "GeneratedPortfolio",

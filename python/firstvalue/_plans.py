@@ -308,6 +308,7 @@ class PlanResults:
             "planned_finish": _to_datetime64(c["planned_finish"]),
             "forecast_finish": _to_datetime64(c["forecast_finish"]),
             "concluded": c["concluded"].astype(bool),
+            "concluded_on": _to_datetime64(c["concluded_on"]),
         })
 
     def _nodes(self, milestones_only: bool):

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import _core
 from ._core import InvalidError as InvalidError_
-from ._plans import DateLike, _as_json, _day, _to_datetime64
+from ._cohort import CohortReport, CohortSummaries, cohort_summaries, ttv_frame
+from ._plans import DateLike, PlanResults, _as_json, _day, _to_datetime64
 
 _NO_LIMIT = 2**64 - 1
 _INT64_MIN = np.iinfo(np.int64).min
@@ -386,6 +387,37 @@ class Portfolio:
     def evaluate(self, as_of: DateLike, threads: int = 1) -> ScanResult:
         """Tonight's results as of a date: metrics, health, signals, state and the worklist."""
         return ScanResult(self, self._p.evaluate(_day(as_of), int(threads)))
+
+    def plan_reports(self, as_of: DateLike) -> PlanResults:
+        """Every account's plan as the scan sees it on a day (declared progress
+        and milestone events merged): plans, milestones and tasks as DataFrames."""
+        return PlanResults(self._p.plan_reports(_day(as_of)))
+
+    def time_to_value(self, as_of: DateLike, unit: str = "calendar", threads: int = 1):
+        """One row per account and value point (kickoff, first_value, go_live,
+        full_value) the account's plan has: state (reached, open, exited), the
+        date reached or censored at, and the duration from the signature.
+        Kickoff is in business days, the others in `unit` (calendar or business).
+        Points not reached are right-censored at as_of, or at the exit date of
+        an account that left: feed ``duration`` and ``reached`` to fv.kaplan_meier."""
+        return ttv_frame(self._p, self._p.accounts()["account"], as_of, unit, threads)
+
+    def cohort_summaries(self, as_of: DateLike, by: str = "signature_month", *, unit: str = "calendar",
+                         kickoff_sla: int = 5, segment_attribute: str = "segment",
+                         implementation_kind: str = "go_live", threads: int = 1) -> CohortSummaries:
+        """Mergeable cohort summaries as of a day, grouped `by` all,
+        signature_month, tier, segment (the `segment_attribute` of the plan) or
+        template. Definitions: include/firstvalue/cohort.hpp."""
+        return cohort_summaries(self._p, as_of, by, unit, kickoff_sla, segment_attribute, implementation_kind, threads)
+
+    def cohort_report(self, as_of: DateLike, by: str = "signature_month", *,
+                      benchmarks: Union[None, str, Mapping[str, Optional[float]]] = None, alpha: float = 0.05,
+                      unit: str = "calendar", kickoff_sla: int = 5, segment_attribute: str = "segment",
+                      implementation_kind: str = "go_live", threads: int = 1) -> CohortReport:
+        """cohort_summaries(...).report(benchmarks, alpha)."""
+        return self.cohort_summaries(as_of, by, unit=unit, kickoff_sla=kickoff_sla,
+                                     segment_attribute=segment_attribute, implementation_kind=implementation_kind,
+                                     threads=threads).report(benchmarks, alpha)
 
     def __repr__(self) -> str:
         return f"Portfolio(organization={self.organization!r}, accounts={len(self)})"

@@ -1110,6 +1110,144 @@ static void run_portfolio(void) {
   run_portfolio_conventions();
 }
 
+/* ---- time-to-value, cohorts, Kaplan–Meier (the hand-worked cohort of tests/cpp/test_cohort.cpp) ---- */
+
+static const char* kCohortJson =
+    "{\"organization\": \"acme\","
+    " \"calendar\": {\"weekend\": [\"sat\", \"sun\"], \"holidays\": [\"2026-09-07\"]},"
+    " \"templates\": {\"fallback\": \"t\", \"templates\": [{\"id\": \"t\", \"phases\": [{\"id\": \"p\", \"milestones\": ["
+    "  {\"id\": \"ko\", \"kind\": \"kickoff\", \"tasks\": [{\"id\": \"k1\", \"from\": \"start\", \"duration\": 3}]},"
+    "  {\"id\": \"fv\", \"kind\": \"first_value\", \"tasks\": [{\"id\": \"f1\", \"depends_on\": [\"k1\"], \"duration\": 5}]},"
+    "  {\"id\": \"gl\", \"kind\": \"go_live\", \"condition\": \"has_golive\","
+    "   \"tasks\": [{\"id\": \"g1\", \"depends_on\": [\"f1\"], \"duration\": 5}]},"
+    "  {\"id\": \"full\", \"kind\": \"full_value\","
+    "   \"tasks\": [{\"id\": \"q1\", \"from\": \"start\", \"offset\": 60, \"days\": \"calendar\", \"duration\": 1}]},"
+    "  {\"id\": \"hand\", \"kind\": \"handoff\", \"tasks\": [{\"id\": \"h1\", \"depends_on\": [\"f1\"], \"duration\": 2}]}"
+    " ]}]}]},"
+    " \"accounts\": ["
+    "  {\"key\": \"A\", \"signature\": \"2026-09-01\", \"attributes\": {\"has_golive\": true},"
+    "   \"progress\": {\"k1\": {\"done\": \"2026-09-04\"}, \"f1\": {\"done\": \"2026-09-15\"}, \"h1\": {\"done\": \"2026-09-16\"}}},"
+    "  {\"key\": \"B\", \"signature\": \"2026-09-01\", \"attributes\": {\"has_golive\": true}, \"exit\": \"2026-09-10\","
+    "   \"exit_reason\": \"churned\", \"progress\": {\"k1\": {\"done\": \"2026-09-08\"}, \"f1\": {\"done\": \"2026-09-12\"}}},"
+    "  {\"key\": \"C\", \"signature\": \"2026-09-01\", \"attributes\": {\"has_golive\": true}, \"exit\": \"2026-10-15\"},"
+    "  {\"key\": \"D\", \"signature\": \"2026-09-01\", \"attributes\": {\"has_golive\": false},"
+    "   \"progress\": {\"k1\": {\"done\": \"2026-09-11\"}, \"f1\": {\"done\": \"2026-09-11\"}, \"h1\": {\"done\": \"2026-09-18\"}}}"
+    " ]}";
+
+/* The JSON object around the first occurrence of `anchor` contains `want`. */
+static int object_has(const char* json, const char* anchor, const char* want) {
+  const char* at = strstr(json, anchor);
+  const char* begin;
+  const char* end;
+  if (at == NULL) return 0;
+  for (begin = at; begin > json && *begin != '{'; --begin) {
+  }
+  end = strchr(at, '}');
+  if (end == NULL) return 0;
+  {
+    const char* hit = strstr(begin, want);
+    return hit != NULL && hit < end;
+  }
+}
+
+static void run_cohort(void) {
+  const int32_t as_of = day_of("2026-10-01");
+  fv_portfolio* p = NULL;
+  int8_t state[16];
+  int32_t day[16], duration[16];
+  fv_buf summaries = {NULL, 0}, merged = {NULL, 0}, report = {NULL, 0}, direct = {NULL, 0}, other = {NULL, 0};
+  fv_buf untouched = {NULL, 0};
+  fv_status status = fv_portfolio_from_json(kCohortJson, strlen(kCohortJson), &p);
+  CHECK(status == FV_OK, "cohort portfolio: %s", fv_last_error());
+  if (status != FV_OK) return;
+
+  CHECK(fv_portfolio_ttv(p, as_of, FV_DAYS_CALENDAR, 4, state, day, duration) == FV_OK, "%s", fv_last_error());
+  /* A: kickoff 3 business days, first value 14 days, go-live open at 30. */
+  CHECK(state[0 * 4 + FV_TTV_KICKOFF] == FV_TTV_REACHED && duration[0 * 4 + FV_TTV_KICKOFF] == 3, "A kickoff");
+  CHECK(state[0 * 4 + FV_TTV_FIRST_VALUE] == FV_TTV_REACHED && duration[0 * 4 + FV_TTV_FIRST_VALUE] == 14, "A first value");
+  CHECK(state[0 * 4 + FV_TTV_GO_LIVE] == FV_TTV_OPEN && duration[0 * 4 + FV_TTV_GO_LIVE] == 30 &&
+            day[0 * 4 + FV_TTV_GO_LIVE] == as_of, "A go-live open");
+  /* B left on 09-10, before its declared first value. */
+  CHECK(state[1 * 4 + FV_TTV_FIRST_VALUE] == FV_TTV_EXITED && duration[1 * 4 + FV_TTV_FIRST_VALUE] == 9, "B exited");
+  CHECK(state[2 * 4 + FV_TTV_KICKOFF] == FV_TTV_OPEN && duration[2 * 4 + FV_TTV_KICKOFF] == 21, "C kickoff open");
+  CHECK(state[3 * 4 + FV_TTV_GO_LIVE] == FV_TTV_NOT_PLANNED && day[3 * 4 + FV_TTV_GO_LIVE] == FV_NO_DAY, "D no go-live");
+  CHECK(fv_portfolio_ttv(p, as_of, FV_DAYS_BUSINESS, 4, NULL, NULL, duration) == FV_OK &&
+            duration[0 * 4 + FV_TTV_FIRST_VALUE] == 9, "A first value in business days");
+  CHECK(fv_portfolio_ttv(p, as_of, FV_DAYS_BUSINESS, 3, state, day, duration) == FV_E_INVALID &&
+            starts_with(fv_last_error(), "n_accounts"), "n_accounts checked: %s", fv_last_error());
+  CHECK(fv_portfolio_ttv(p, as_of, 7, 4, state, day, duration) == FV_E_INVALID && starts_with(fv_last_error(), "unit"),
+        "unit checked");
+
+  CHECK(fv_portfolio_cohort_summaries_json(p, as_of, "{\"by\": \"all\"}", &summaries) == FV_OK, "%s", fv_last_error());
+  CHECK(fv_cohort_report_json(summaries.ptr, NULL, 0.05, &report) == FV_OK, "%s", fv_last_error());
+  if (report.ptr != NULL) {
+    CHECK(object_has(report.ptr, "\"name\": \"milestone_completion\"", "\"hits\": 7,"), "7 of 12 milestones done");
+    CHECK(object_has(report.ptr, "\"name\": \"milestone_completion\"", "\"of\": 12,"), "7 of 12 milestones due");
+    CHECK(object_has(report.ptr, "\"name\": \"kickoff_business_days\"", "\"value\": 4.0"), "KM kickoff median 4");
+    CHECK(object_has(report.ptr, "\"name\": \"first_value_days\"", "\"meets\": true"), "first value median 14 <= 14");
+    CHECK(object_has(report.ptr, "\"point\": \"first_value\"", "\"naive_median\": 12.0"), "naive median 12");
+    CHECK(strstr(report.ptr, "\"bottlenecks\": [") != NULL &&
+              object_has(strstr(report.ptr, "\"bottlenecks\": ["), "\"delayed\": 3", "\"id\": \"ko\""),
+          "kickoff is the worst bottleneck");
+  }
+  CHECK(fv_portfolio_cohort_report_json(p, as_of, "{\"by\": \"all\"}", "", 0.05, &direct) == FV_OK &&
+            report.ptr != NULL && strcmp(direct.ptr, report.ptr) == 0, "one call gives the same report");
+
+  /* Merging with an empty partition changes nothing; unlike summaries refuse. */
+  CHECK(fv_portfolio_cohort_summaries_json(p, as_of, "{\"by\": \"all\", \"kickoff_sla\": 3}", &other) == FV_OK,
+        "%s", fv_last_error());
+  {
+    const char* empty = "{\"as_of\": \"2026-10-01\", \"options\": {\"by\": \"all\"}, \"cohorts\": {}}";
+    CHECK(fv_cohort_summaries_merge_json(summaries.ptr, empty, &merged) == FV_OK && merged.ptr != NULL &&
+              strcmp(merged.ptr, summaries.ptr) == 0, "merge with an empty partition: %s", fv_last_error());
+  }
+  CHECK(fv_cohort_summaries_merge_json(summaries.ptr, other.ptr, &untouched) == FV_E_INVALID &&
+            starts_with(fv_last_error(), "options") && untouched.ptr == NULL, "unlike options: %s", fv_last_error());
+  CHECK(fv_cohort_summaries_merge_json(summaries.ptr, "{\"as_of\": \"bad\"}", &untouched) == FV_E_INVALID &&
+            starts_with(fv_last_error(), "b.as_of"), "bad summary names b: %s", fv_last_error());
+  CHECK(fv_portfolio_cohort_summaries_json(p, as_of, "{\"by\": \"region\"}", &untouched) == FV_E_INVALID &&
+            starts_with(fv_last_error(), "options.by"), "bad option: %s", fv_last_error());
+  CHECK(fv_cohort_report_json(summaries.ptr, "{\"goals\": 1}", 0.05, &untouched) == FV_E_INVALID &&
+            starts_with(fv_last_error(), "benchmarks.goals"), "bad benchmark: %s", fv_last_error());
+
+  fv_buf_dispose(&summaries);
+  fv_buf_dispose(&merged);
+  fv_buf_dispose(&report);
+  fv_buf_dispose(&direct);
+  fv_buf_dispose(&other);
+  fv_portfolio_free(p);
+}
+
+static void run_km(void) {
+  /* 1, 2, 2+, 3, 4+: S = 0.8 at 1, 0.6 at 2, 0.3 at 3 (rows 0, 1, 2, 3, 4). */
+  const double durations[] = {1, 2, 2, 3, 4};
+  const uint8_t events[] = {1, 1, 0, 1, 0};
+  const uint8_t bad[] = {1, 2, 0, 1, 0};
+  double s[5], at_risk[5], t = 0, lo = 0, hi = 0, p = 0;
+  size_t n = 0;
+  fv_km* km = NULL;
+  fv_km* untouched = (fv_km*)0x1;
+  fv_km_free(NULL);
+  CHECK(fv_km_fit(durations, events, NULL, 5, 0.05, &km) == FV_OK, "%s", fv_last_error());
+  if (km == NULL) return;
+  CHECK(fv_km_size(km, &n) == FV_OK && n == 5, "rows: %zu", n);
+  CHECK(fv_km_column(km, FV_KM_SURVIVAL, NULL, 0, &n) == FV_OK && n == 5, "size query");
+  CHECK(fv_km_column(km, FV_KM_SURVIVAL, s, 4, &n) == FV_E_BUFFER_TOO_SMALL, "buffer too small");
+  CHECK(fv_km_column(km, FV_KM_SURVIVAL, s, 5, &n) == FV_OK && same(s[0], 1, 1e-15) && same(s[1], 0.8, 1e-15) &&
+            same(s[2], 0.6, 1e-15) && same(s[3], 0.3, 1e-15) && same(s[4], 0.3, 1e-15),
+        "survival %g %g %g %g %g", s[0], s[1], s[2], s[3], s[4]);
+  CHECK(fv_km_column(km, FV_KM_AT_RISK, at_risk, 5, &n) == FV_OK && at_risk[0] == 5 && at_risk[2] == 4 &&
+            at_risk[3] == 2 && at_risk[4] == 1, "at risk");
+  CHECK(fv_km_column(km, 99, s, 5, &n) == FV_E_INVALID && starts_with(fv_last_error(), "column"), "bad column");
+  CHECK(fv_km_quantile(km, 0.5, &t, &lo, &hi) == FV_OK && t == 3, "median %g", t);
+  CHECK(fv_km_quantile(km, 1.5, &t, NULL, NULL) == FV_E_INVALID && starts_with(fv_last_error(), "q"), "bad q");
+  CHECK(fv_km_predict(km, 2.5, &p) == FV_OK && same(p, 0.6, 1e-15), "predict %g", p);
+  CHECK(fv_km_fit(durations, bad, NULL, 5, 0.05, &untouched) == FV_E_INVALID &&
+            starts_with(fv_last_error(), "events[1]") && untouched == (fv_km*)0x1, "bad flag: %s", fv_last_error());
+  CHECK(fv_km_fit(NULL, NULL, NULL, 5, 0.05, &untouched) == FV_E_INVALID, "NULL durations");
+  fv_km_free(km);
+}
+
 int main(int argc, char** argv) {
   /* No argument: every section. "core": all but the portfolio; "portfolio": only it. */
   const char* which = argc > 1 ? argv[1] : "all";
@@ -1119,8 +1257,12 @@ int main(int argc, char** argv) {
     run_health_cases();
     run_invalid_models();
     run_conventions();
+    run_km();
   }
-  if (portfolio) run_portfolio();
+  if (portfolio) {
+    run_portfolio();
+    run_cohort();
+  }
   printf("%d passed, %d failed\n", g_checks - g_failures, g_failures);
   return g_failures == 0 && g_checks > 0 ? 0 : 1;
 }
