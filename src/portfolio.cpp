@@ -529,7 +529,8 @@ struct Portfolio::Impl {
       if (!std::isfinite(a.arr) || a.arr < 0) throw_invalid(path + ".arr", "must be a finite amount >= 0");
       if (a.planned_seats < 0) throw_invalid(path + ".seats.planned", "must be >= 0");
       if (a.provisioned_seats < 0) throw_invalid(path + ".seats.provisioned", "must be >= 0");
-      if (a.exit && (*a.exit < a.signature || *a.exit > kLastDay))
+      if (a.exit && (*a.exit < kFirstDay || *a.exit > kLastDay)) throw_invalid(path + ".exit", "out of range");
+      if (a.exit && *a.exit < a.signature)
         throw_invalid(path + ".exit", format_date(*a.exit) + " is before the signature " + format_date(a.signature));
       if (!a.exit && !a.exit_reason.empty()) throw_invalid(path + ".exit_reason", "given without an exit day");
       if (a.tier.empty()) a.tier = tier_for_arr(a.arr);
