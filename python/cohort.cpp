@@ -22,8 +22,7 @@ namespace {
 using firstvalue::python::to_numpy;
 
 fv::DayCount unit_named(const std::string& unit) {
-  if (unit == "calendar") return fv::DayCount::calendar;
-  if (unit == "business") return fv::DayCount::business;
+  if (const auto u = fv::parse_day_count(unit)) return *u;
   throw fv::Error(fv::Errc::invalid, "unit", "must be calendar or business, not \"" + unit + "\"");
 }
 

@@ -7,10 +7,13 @@
 #include <cstdio>
 #include <utility>
 
+#include "cohort_detail.hpp"
 #include "firstvalue/error.hpp"
 
 namespace firstvalue {
 namespace {
+
+using cohort_detail::tallies;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -118,21 +121,6 @@ void kickoff_outcome(const CohortOptions& o, AccountOutcome& out) {
   const TtvPoint& k = out.ttv[ValuePoint::kickoff];
   if (k.state == TtvState::reached) out.kickoff_within_sla.add(k.duration <= o.kickoff_sla ? 1 : 0, 1);
   else if (k.censored() && k.duration > o.kickoff_sla) out.kickoff_within_sla.add(0, 1);
-}
-
-// The tallies of a summary or an outcome, by name, for merging and JSON.
-template <class S>
-auto tallies(S& s) {
-  return std::array<std::pair<std::string_view, decltype(&s.completion_on_time)>, 8>{{
-      {"completion_on_time", &s.completion_on_time},
-      {"milestone_completion", &s.milestone_completion},
-      {"seat_activation_day30", &s.seat_activation_day30},
-      {"seat_activation_day60", &s.seat_activation_day60},
-      {"adoption_day30", &s.adoption_day30},
-      {"goals_day90", &s.goals_day90},
-      {"kickoff_within_sla", &s.kickoff_within_sla},
-      {"implementation_on_time", &s.implementation_on_time},
-  }};
 }
 
 }  // namespace
@@ -250,7 +238,7 @@ void CohortSummary::add(const AccountOutcome& o) {
   ++accounts;
   const auto mine = tallies(*this);
   const auto theirs = tallies(o);
-  for (std::size_t k = 0; k < mine.size(); ++k) mine[k].second->merge(*theirs[k].second);
+  for (std::size_t k = 0; k < mine.size(); ++k) mine[k]->merge(*theirs[k]);
   for (std::size_t k = 0; k < kValuePoints.size(); ++k) {
     const TtvPoint& p = o.ttv.points[k];
     if (p.planned()) ttv[k].add(p.duration, p.state == TtvState::reached);
@@ -270,7 +258,7 @@ void CohortSummary::merge(const CohortSummary& other) {
   accounts += other.accounts;
   const auto mine = tallies(*this);
   const auto theirs = tallies(other);
-  for (std::size_t k = 0; k < mine.size(); ++k) mine[k].second->merge(*theirs[k].second);
+  for (std::size_t k = 0; k < mine.size(); ++k) mine[k]->merge(*theirs[k]);
   for (std::size_t k = 0; k < ttv.size(); ++k) ttv[k].merge(other.ttv[k]);
   for (const auto& [id, d] : other.milestones) merge_milestone(milestones, id, d);
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "cohort_detail.hpp"
 #include "firstvalue/cohort.hpp"
 #include "firstvalue/error.hpp"
 #include "json_reader.hpp"
@@ -12,7 +13,7 @@ namespace {
 using json_detail::json;
 using json_detail::ObjectReader;
 
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+using json_detail::number_or_null;
 
 std::uint64_t count_at(const json& v, const std::string& path) {
   if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
@@ -39,9 +40,9 @@ CohortOptions options_from(const json& v, const std::string& path) {
   }
   if (r.has("unit")) {
     const std::string unit = r.string("unit");
-    if (unit == "calendar") o.unit = DayCount::calendar;
-    else if (unit == "business") o.unit = DayCount::business;
-    else throw_invalid(r.field_path("unit"), "must be calendar or business, not \"" + unit + "\"");
+    const auto parsed = parse_day_count(unit);
+    if (!parsed) throw_invalid(r.field_path("unit"), "must be calendar or business, not \"" + unit + "\"");
+    o.unit = *parsed;
   }
   if (r.has("kickoff_sla")) {
     const double d = r.number("kickoff_sla");
@@ -63,12 +64,9 @@ json options_json(const CohortOptions& o) {
 
 json summary_json(const CohortSummary& s) {
   json tallies = json::object();
-  const std::pair<const char*, const Tally*> named[] = {
-      {"completion_on_time", &s.completion_on_time},       {"milestone_completion", &s.milestone_completion},
-      {"seat_activation_day30", &s.seat_activation_day30}, {"seat_activation_day60", &s.seat_activation_day60},
-      {"adoption_day30", &s.adoption_day30},               {"goals_day90", &s.goals_day90},
-      {"kickoff_within_sla", &s.kickoff_within_sla},       {"implementation_on_time", &s.implementation_on_time}};
-  for (const auto& [name, t] : named) tallies[name] = {t->hits, t->of};
+  const auto named = cohort_detail::tallies(s);
+  for (std::size_t k = 0; k < named.size(); ++k)
+    tallies[std::string(cohort_detail::kTallyNames[k])] = {named[k]->hits, named[k]->of};
   json ttv = json::object();
   for (std::size_t k = 0; k < kValuePoints.size(); ++k)
     ttv[std::string(kValuePoints[k])] = {{"events", s.ttv[k].events}, {"censored", s.ttv[k].censored}};
@@ -82,14 +80,9 @@ json summary_json(const CohortSummary& s) {
 }
 
 Tally* tally_named(CohortSummary& s, std::string_view name) {
-  if (name == "completion_on_time") return &s.completion_on_time;
-  if (name == "milestone_completion") return &s.milestone_completion;
-  if (name == "seat_activation_day30") return &s.seat_activation_day30;
-  if (name == "seat_activation_day60") return &s.seat_activation_day60;
-  if (name == "adoption_day30") return &s.adoption_day30;
-  if (name == "goals_day90") return &s.goals_day90;
-  if (name == "kickoff_within_sla") return &s.kickoff_within_sla;
-  if (name == "implementation_on_time") return &s.implementation_on_time;
+  const auto named = cohort_detail::tallies(s);
+  for (std::size_t k = 0; k < named.size(); ++k)
+    if (cohort_detail::kTallyNames[k] == name) return named[k];
   return nullptr;
 }
 

@@ -12,7 +12,7 @@ namespace {
 using json_detail::json;
 using json_detail::ObjectReader;
 
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+using json_detail::number_or_null;
 
 std::vector<CurvePoint> parse_points(const json& list, const std::string& path) {
   json_detail::as_array(list, path);

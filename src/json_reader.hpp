@@ -2,6 +2,7 @@
 // Strict reading of JSON documents: every key must be known, every value must
 // have the expected type, and every complaint carries the field path.
 
+#include <cmath>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -39,6 +40,8 @@ class ObjectReader {
 };
 
 double as_number(const json& value, const std::string& path);
+// A number, or null where JSON has none (NaN, ±inf).
+inline json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 // A date: "YYYY-MM-DD", or a whole number of days since 1970-01-01. Anything
 // before 1970 or after 2100 is a unit mistake (seconds, milliseconds), not an
 // onboarding date, and is rejected.

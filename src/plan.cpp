@@ -298,6 +298,11 @@ Graph build_graph(const Template& t) {
 
 std::string_view to_string(Owner v) noexcept { return v == Owner::customer ? "customer" : "internal"; }
 std::string_view to_string(DayCount v) noexcept { return v == DayCount::calendar ? "calendar" : "business"; }
+std::optional<DayCount> parse_day_count(std::string_view text) noexcept {
+  if (text == "calendar") return DayCount::calendar;
+  if (text == "business") return DayCount::business;
+  return std::nullopt;
+}
 std::string_view to_string(Anchor v) noexcept { return v == Anchor::plan_start ? "start" : "predecessors"; }
 
 bool is_standard_milestone_kind(std::string_view kind) noexcept {

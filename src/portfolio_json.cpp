@@ -12,7 +12,7 @@ namespace {
 using json_detail::json;
 using json_detail::ObjectReader;
 
-json number_or_null(double v) { return std::isnan(v) || std::isinf(v) ? json(nullptr) : json(v); }
+using json_detail::number_or_null;
 json day_or_null(Day d) { return d == kNever || d == kNoDay ? json(nullptr) : json(format_date(d)); }
 
 int whole(const ObjectReader& r, const char* key, int fallback) {

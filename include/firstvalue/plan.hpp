@@ -27,6 +27,7 @@ enum class Anchor : std::uint8_t {
 
 std::string_view to_string(Owner v) noexcept;
 std::string_view to_string(DayCount v) noexcept;
+std::optional<DayCount> parse_day_count(std::string_view text) noexcept;  // "business" or "calendar"
 std::string_view to_string(Anchor v) noexcept;
 
 // The seeds' milestone vocabulary; any other kind is allowed as a custom kind.
