@@ -503,10 +503,12 @@ FV_API void fv_km_free(fv_km* km);
 FV_API fv_status fv_km_size(const fv_km* km, size_t* out);
 enum {
   FV_KM_TIME = 0, FV_KM_AT_RISK = 1, FV_KM_EVENTS = 2, FV_KM_CENSORED = 3, FV_KM_ENTERED = 4,
-  FV_KM_SURVIVAL = 5, FV_KM_LOWER = 6, FV_KM_UPPER = 7
+  FV_KM_SURVIVAL = 5, FV_KM_LOWER = 6, FV_KM_UPPER = 7, FV_KM_GREENWOOD = 8
 };
 /* One column of the table as doubles, with the two-call protocol: buffer_len
- * = 0 asks for the row count in *out_len. */
+ * = 0 asks for the row count in *out_len. The bounds (FV_KM_LOWER/UPPER) are
+ * computed from S and the Greenwood sum when a buffer is given; FV_KM_GREENWOOD
+ * is that sum, sum of d / (n (n - d)) up to t, the variance of log S. */
 FV_API fv_status fv_km_column(const fv_km* km, int column, double* buffer, size_t buffer_len, size_t* out_len);
 /* The q-quantile time, the first at which S <= q (q = 0.5: the median; +inf
  * when S stays above q; NaN for an empty fit), and its interval; the

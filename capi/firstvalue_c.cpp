@@ -1056,26 +1056,30 @@ fv_status fv_km_column(const fv_km* km, int column, double* buffer, size_t buffe
     require(out_len, "out_len");
     const fv::SurvivalCurve& c = km->curve;
     const size_t n = c.size();
-    auto write = [&](const auto& v) {
+    // `column_of` runs only once the buffer is known to fit: the bounds are computed, not stored.
+    auto write = [&](auto column_of) {
       *out_len = n;
       if (buffer_len == 0) return;
       require(buffer, "buffer");
       if (buffer_len < n)
         throw fv::Error(fv::Errc::buffer_too_small, "buffer",
                         "needs " + std::to_string(n) + " values, got " + std::to_string(buffer_len));
-      copy_column(v, buffer);
+      copy_column(column_of(), buffer);
     };
+    auto stored = [](const auto& v) { return [p = &v]() -> const auto& { return *p; }; };
     switch (column) {
-      case FV_KM_TIME: return write(c.time);
-      case FV_KM_AT_RISK: return write(c.at_risk);
-      case FV_KM_EVENTS: return write(c.events);
-      case FV_KM_CENSORED: return write(c.censored);
-      case FV_KM_ENTERED: return write(c.entered);
-      case FV_KM_SURVIVAL: return write(c.survival);
-      case FV_KM_LOWER: return write(c.lower);
-      case FV_KM_UPPER: return write(c.upper);
+      case FV_KM_TIME: return write(stored(c.time));
+      case FV_KM_AT_RISK: return write(stored(c.at_risk));
+      case FV_KM_EVENTS: return write(stored(c.events));
+      case FV_KM_CENSORED: return write(stored(c.censored));
+      case FV_KM_ENTERED: return write(stored(c.entered));
+      case FV_KM_SURVIVAL: return write(stored(c.survival));
+      case FV_KM_LOWER: return write([&] { return c.band().lower; });
+      case FV_KM_UPPER: return write([&] { return c.band().upper; });
+      case FV_KM_GREENWOOD: return write(stored(c.greenwood));
       default:
-        throw fv::Error(fv::Errc::invalid, "column", "no column " + std::to_string(column) + " (FV_KM_TIME..FV_KM_UPPER)");
+        throw fv::Error(fv::Errc::invalid, "column",
+                        "no column " + std::to_string(column) + " (FV_KM_TIME..FV_KM_GREENWOOD)");
     }
   });
 }

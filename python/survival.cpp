@@ -19,7 +19,9 @@ namespace fv = firstvalue;
 
 namespace {
 
+using firstvalue::python::move_numpy;
 using firstvalue::python::to_numpy;
+using firstvalue::python::view_numpy;
 
 py::array one_d(const py::object& given, const char* name) {
   py::array a = py::array::ensure(given);
@@ -119,16 +121,25 @@ void bind_survival(py::module_& m) {
   py::class_<fv::SurvivalCurve>(m, "SurvivalCurve")
       .def("__len__", &fv::SurvivalCurve::size)
       .def_readonly("alpha", &fv::SurvivalCurve::alpha)
-      .def("columns", [](const fv::SurvivalCurve& c) {
+      // The stored columns are read-only views of the curve, which they keep
+      // alive; the bounds are computed here and handed over.
+      .def("columns", [](const py::object& self) {
+        const auto& c = self.cast<const fv::SurvivalCurve&>();
+        fv::SurvivalBand band;
+        {
+          py::gil_scoped_release release;
+          band = c.band();
+        }
         py::dict d;
-        d["time"] = to_numpy(c.time);
-        d["at_risk"] = to_numpy(c.at_risk);
-        d["events"] = to_numpy(c.events);
-        d["censored"] = to_numpy(c.censored);
-        d["entered"] = to_numpy(c.entered);
-        d["survival"] = to_numpy(c.survival);
-        d["ci_lower"] = to_numpy(c.lower);
-        d["ci_upper"] = to_numpy(c.upper);
+        d["time"] = view_numpy(c.time, self);
+        d["at_risk"] = view_numpy(c.at_risk, self);
+        d["events"] = view_numpy(c.events, self);
+        d["censored"] = view_numpy(c.censored, self);
+        d["entered"] = view_numpy(c.entered, self);
+        d["survival"] = view_numpy(c.survival, self);
+        d["ci_lower"] = move_numpy(std::move(band.lower));
+        d["ci_upper"] = move_numpy(std::move(band.upper));
+        d["greenwood"] = view_numpy(c.greenwood, self);
         return d;
       })
       .def("counts", [](const fv::SurvivalCurve& c) {

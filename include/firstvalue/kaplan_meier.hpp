@@ -18,7 +18,8 @@
 // - Without entry times, every subject enters at time 0 and durations must
 //   not be negative.
 // - Confidence intervals are exponential Greenwood (log(−log S)) at level
-//   1 − alpha; where S is 1 both bounds are 1.
+//   1 − alpha; where S is 1 both bounds are 1. The curve keeps S and the
+//   Greenwood sum; the bounds are computed from them when asked.
 // - A quantile q is the first time t with S(t) ≤ q, and +inf when S never gets
 //   there. S(t) within kQuantileTolerance above q counts as reaching it, so a
 //   curve that is 0.5 by hand but 0.5000000000000001 in floating point has its
@@ -328,15 +329,66 @@ std::optional<SurvivalCounts> count_dense(std::span<const D> durations, std::spa
   return out;
 }
 
+// Exponential Greenwood bounds of S given the Greenwood sum g, at the normal
+// quantile z: lifelines' exp(−exp(log(−v) ∓ z√g / v)) with v = log S, written
+// exp(v·e^{∓h}). Where S is 1 or 0 both bounds are S.
+inline std::pair<double, double> greenwood_bounds(double s, double g, double z) {
+  if (s == 1 || s == 0) return {s, s};
+  const double v = std::log(s), e = std::exp(z * std::sqrt(g) / v);
+  return {std::exp(v / e), std::exp(v * e)};
+}
+
+// Durations without entry times, packed as sortable keys: the double's bits
+// (non-negative times order like their bits) shifted left, the event flag in
+// bit 0. `pack` writes keys[begin, end) and returns the range of the times'
+// bits; a time that is negative, NaN or infinite shows as hi ≥ kNotFinite.
+struct TimeBits {
+  std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
+};
+inline constexpr std::uint64_t kNotFinite = 0x7FF0000000000000;
+using PackKeys = TimeBits (*)(const void* input, std::size_t begin, std::size_t end, std::int64_t* keys);
+
+// Counts n durations packed by `pack` (src/kaplan_meier.cpp): one radix pass
+// on the top bits of the times spreads the keys into buckets small enough to
+// sort in cache, each thread sorts and counts its share of the buckets. The
+// keys live in the columns of the result, so no memory is taken beyond it.
+// nullopt when a time is not a finite non-negative number.
+std::optional<SurvivalCounts> count_packed(std::size_t n, PackKeys pack, const void* input, unsigned threads);
+
+template <Time D, Flag E>
+struct PackInput {
+  std::span<const D> durations;
+  std::span<const E> events;
+};
+
+template <Time D, Flag E>
+TimeBits pack_keys(const void* input, std::size_t begin, std::size_t end, std::int64_t* keys) {
+  const auto& in = *static_cast<const PackInput<D, E>*>(input);
+  std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
+  auto bits = [&](std::size_t i) {
+    const std::uint64_t b = std::bit_cast<std::uint64_t>(static_cast<double>(in.durations[i]) + 0.0);  // −0 as +0
+    lo = std::min(lo, b), hi = std::max(hi, b);
+    return b << 1;
+  };
+  if (in.events.empty()) {
+    for (std::size_t i = begin; i < end; ++i) keys[i] = static_cast<std::int64_t>(bits(i) | 1);
+  } else {
+    for (std::size_t i = begin; i < end; ++i)
+      keys[i] = static_cast<std::int64_t>(bits(i) | static_cast<std::uint64_t>(in.events[i] != 0));
+  }
+  return {lo, hi};
+}
+
 }  // namespace km_detail
 
 // Counts subjects by time. `events` may be empty (every event observed, as in
 // lifelines); otherwise each flag must be 0 or 1. `entry` may be empty (all
 // enter at 0); otherwise entry[i] ≤ durations[i]. Errors name the column and
-// row, e.g. `durations[3]: NaN is not a finite time`.
+// row, e.g. `durations[3]: NaN is not a finite time`. `threads` = 0 uses
+// every core on large inputs; the counts do not depend on it.
 template <km_detail::Time D, km_detail::Flag E = std::uint8_t>
 SurvivalCounts count_survival(std::span<const D> durations, std::span<const E> events = {},
-                              std::span<const D> entry = {}) {
+                              std::span<const D> entry = {}, unsigned threads = 0) {
   using namespace km_detail;
   const std::size_t n = durations.size();
   if (!events.empty() && events.size() != n)
@@ -351,6 +403,10 @@ SurvivalCounts count_survival(std::span<const D> durations, std::span<const E> e
     bad("events", i, show(static_cast<double>(events[i])) + " is not 0 or 1");
   }
   if (auto dense = count_dense(durations, events, entry)) return std::move(*dense);
+  if (entry.empty()) {
+    const PackInput<D, E> input{durations, events};
+    if (auto sorted = count_packed(n, &pack_keys<D, E>, &input, threads)) return std::move(*sorted);
+  }
 
   // Validation in plain loops; the row of an error is looked for only once
   // one is known to exist.
@@ -409,12 +465,22 @@ SurvivalCounts count_survival(std::span<const D> durations, std::span<const E> e
   return out;
 }
 
-// A fitted curve: one row per time of its counts.
+// The confidence band of a curve: both bounds at every row.
+struct SurvivalBand {
+  std::vector<double> lower, upper;
+};
+
+// A fitted curve: one row per time of its counts. The band is not stored:
+// each bound is a function of S and the Greenwood sum at its row, computed
+// when asked (`band()` for every row, `bounds(i)` for one), so a curve keeps
+// 7 columns rather than 9 and a fit that only wants S and a median never
+// computes a band of 10M rows.
 struct SurvivalCurve {
   double alpha = 0.05;  // the intervals are at level 1 − alpha
   std::vector<double> time;
   std::vector<std::int64_t> at_risk, events, censored, entered;
-  std::vector<double> survival, lower, upper;
+  std::vector<double> survival;
+  std::vector<double> greenwood;  // Σ d / (n (n − d)) over the times up to t: the variance of log S
 
   std::size_t size() const noexcept { return time.size(); }
 
@@ -425,80 +491,56 @@ struct SurvivalCurve {
   }
   // The first time the curve is at or below q; +inf when it never is, NaN for
   // an empty curve.
-  double quantile(double q) const { return first_at_or_below(survival, q); }
+  double quantile(double q) const {
+    return first_at_or_below(q, [&](std::size_t i) { return survival[i]; });
+  }
   double median() const { return quantile(0.5); }
+  // The bounds at row i, as band() has them.
+  std::pair<double, double> bounds(std::size_t i) const {
+    return km_detail::greenwood_bounds(survival[i], greenwood[i], normal_quantile(1 - alpha / 2));
+  }
+  // Every row's bounds (src/kaplan_meier.cpp); `threads` = 0 uses every core
+  // on long curves.
+  SurvivalBand band(unsigned threads = 0) const;
   // The quantile's confidence interval: when the lower and the upper bound
   // reach q.
   std::pair<double, double> quantile_ci(double q) const {
-    return {first_at_or_below(lower, q), first_at_or_below(upper, q)};
+    const double z = normal_quantile(1 - alpha / 2);
+    auto bound = [&](std::size_t i, bool upper) {
+      const auto b = km_detail::greenwood_bounds(survival[i], greenwood[i], z);
+      return upper ? b.second : b.first;
+    };
+    return {first_at_or_below(q, [&](std::size_t i) { return bound(i, false); }),
+            first_at_or_below(q, [&](std::size_t i) { return bound(i, true); })};
   }
   std::pair<double, double> median_ci() const { return quantile_ci(0.5); }
 
  private:
-  double first_at_or_below(const std::vector<double>& curve, double q) const {
+  template <class Curve>
+  double first_at_or_below(double q, Curve curve) const {
     if (!(q >= 0 && q <= 1)) throw_invalid("q", km_detail::show(q) + " is not a probability in [0, 1]");
-    if (curve.empty()) return std::numeric_limits<double>::quiet_NaN();
-    // Every curve here is non-increasing, so the first row at or below q is a partition point.
-    const auto it = std::partition_point(curve.begin(), curve.end(),
-                                         [q](double s) { return s > q + kQuantileTolerance; });
-    return it == curve.end() ? std::numeric_limits<double>::infinity()
-                             : time[static_cast<std::size_t>(it - curve.begin())];
+    if (time.empty()) return std::numeric_limits<double>::quiet_NaN();
+    // S and its bounds never rise, so the first row at or below q is a partition point.
+    std::size_t lo = 0, hi = size();
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (curve(mid) > q + kQuantileTolerance) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo == size() ? std::numeric_limits<double>::infinity() : time[lo];
   }
 };
 
-inline SurvivalCurve kaplan_meier(SurvivalCounts counts, double alpha = 0.05) {
-  if (!(alpha > 0 && alpha < 1)) throw_invalid("alpha", km_detail::show(alpha) + " is not in (0, 1)");
-  const std::size_t m = counts.size();
-  SurvivalCurve c;
-  c.alpha = alpha;
-  c.at_risk.resize(m);
-  c.survival.resize(m);
-  c.lower.resize(m);
-  c.upper.resize(m);
-  const double z = normal_quantile(1 - alpha / 2);
-  std::int64_t present = 0;  // entered so far, less removed before this time
-  double s = 1, greenwood = 0;
-  for (std::size_t i = 0; i < m; ++i) {
-    present += counts.entered[i];
-    c.at_risk[i] = present;
-    const std::int64_t population = present - (i == 0 ? 0 : counts.entered[i]);
-    const std::int64_t d = counts.events[i];
-    present -= d + counts.censored[i];
-    if (d == 0 && i > 0) {  // nothing changes: the previous row's S and interval hold
-      c.survival[i] = s, c.lower[i] = c.lower[i - 1], c.upper[i] = c.upper[i - 1];
-      continue;
-    }
-    // More events than subjects at risk happens only to subjects entering and
-    // leaving at the same time after the first: lifelines leaves S alone there.
-    if (d > 0 && d == population) {
-      s = 0;
-    } else if (d > 0 && d < population) {
-      const auto p = static_cast<double>(population), left = static_cast<double>(population - d);
-      s *= left / p;
-      greenwood += static_cast<double>(d) / (p * left);
-    }
-    c.survival[i] = s;
-    if (s == 1 || s == 0) {
-      c.lower[i] = c.upper[i] = s;
-    } else {
-      // lifelines' exp(−exp(log(−v) ∓ h)) with v = log S, as exp(v·e^{∓h}).
-      const double v = std::log(s), e = std::exp(z * std::sqrt(greenwood) / v);
-      c.lower[i] = std::exp(v / e);
-      c.upper[i] = std::exp(v * e);
-    }
-  }
-  c.time = std::move(counts.time);
-  c.events = std::move(counts.events);
-  c.censored = std::move(counts.censored);
-  c.entered = std::move(counts.entered);
-  return c;
-}
+// The curve of per-time counts (src/kaplan_meier.cpp). S and the Greenwood
+// sum are one product and one sum taken in time order, so the curve does not
+// depend on `threads`.
+SurvivalCurve kaplan_meier(SurvivalCounts counts, double alpha = 0.05, unsigned threads = 0);
 
 template <km_detail::Time D, km_detail::Flag E = std::uint8_t>
 SurvivalCurve kaplan_meier(std::span<const D> durations, std::span<const E> events = {},
-                           std::span<const D> entry = {}, double alpha = 0.05) {
+                           std::span<const D> entry = {}, double alpha = 0.05, unsigned threads = 0) {
   if (!(alpha > 0 && alpha < 1)) throw_invalid("alpha", km_detail::show(alpha) + " is not in (0, 1)");
-  return kaplan_meier(count_survival(durations, events, entry), alpha);
+  return kaplan_meier(count_survival(durations, events, entry, threads), alpha, threads);
 }
 
 }  // namespace firstvalue

@@ -52,12 +52,16 @@ class KaplanMeier:
 
     @property
     def table(self):
-        """One row per time: at_risk, events, censored, entered, survival, ci_lower, ci_upper."""
+        """One row per time: at_risk, events, censored, entered, survival, ci_lower,
+        ci_upper, and greenwood (the sum d / (n (n − d)) up to t, the variance of log S).
+
+        The columns share the curve's memory and are read-only; `table.copy()` gives
+        a frame to change."""
         import pandas as pd
 
         cols = self._curve.columns()
         return pd.DataFrame({k: v for k, v in cols.items() if k != "time"},
-                            index=pd.Index(cols["time"], name="time"))
+                            index=pd.Index(cols["time"], name="time"), copy=False)
 
     @property
     def ci(self):

@@ -1223,7 +1223,7 @@ static void run_km(void) {
   const double durations[] = {1, 2, 2, 3, 4};
   const uint8_t events[] = {1, 1, 0, 1, 0};
   const uint8_t bad[] = {1, 2, 0, 1, 0};
-  double s[5], at_risk[5], t = 0, lo = 0, hi = 0, p = 0;
+  double s[5], at_risk[5], g[5], lower[5], upper[5], t = 0, lo = 0, hi = 0, p = 0;
   size_t n = 0;
   fv_km* km = NULL;
   fv_km* untouched = (fv_km*)0x1;
@@ -1238,6 +1238,18 @@ static void run_km(void) {
         "survival %g %g %g %g %g", s[0], s[1], s[2], s[3], s[4]);
   CHECK(fv_km_column(km, FV_KM_AT_RISK, at_risk, 5, &n) == FV_OK && at_risk[0] == 5 && at_risk[2] == 4 &&
             at_risk[3] == 2 && at_risk[4] == 1, "at risk");
+  /* Greenwood: 1/(5*4) at 1, + 1/(4*3) at 2, + 1/(2*1) at 3. */
+  CHECK(fv_km_column(km, FV_KM_GREENWOOD, g, 5, &n) == FV_OK && same(g[0], 0, 1e-15) && same(g[1], 0.05, 1e-15) &&
+            same(g[2], 0.05 + 1.0 / 12, 1e-15) && same(g[3], 0.55 + 1.0 / 12, 1e-15) && same(g[4], g[3], 0),
+        "greenwood %g %g %g %g", g[1], g[2], g[3], g[4]);
+  {
+    /* The bounds, computed on request: lifelines' exp(-exp(log(-log S) -/+ z sqrt(g) / log S)) at row 3. */
+    const double v = log(0.3), z = 1.959963984540054, h = z * sqrt(0.55 + 1.0 / 12) / v;
+    CHECK(fv_km_column(km, FV_KM_LOWER, lower, 5, &n) == FV_OK && fv_km_column(km, FV_KM_UPPER, upper, 5, &n) == FV_OK &&
+              same(lower[3], exp(-exp(log(-v) - h)), 1e-14) && same(upper[3], exp(-exp(log(-v) + h)), 1e-14) &&
+              lower[0] == 1 && upper[0] == 1,
+          "bounds %g %g", lower[3], upper[3]);
+  }
   CHECK(fv_km_column(km, 99, s, 5, &n) == FV_E_INVALID && starts_with(fv_last_error(), "column"), "bad column");
   CHECK(fv_km_quantile(km, 0.5, &t, &lo, &hi) == FV_OK && t == 3, "median %g", t);
   CHECK(fv_km_quantile(km, 1.5, &t, NULL, NULL) == FV_E_INVALID && starts_with(fv_last_error(), "q"), "bad q");

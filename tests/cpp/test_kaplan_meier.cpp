@@ -45,10 +45,17 @@ TEST(KaplanMeier, HandWorkedCurve) {
   for (std::size_t i = 0; i < s.size(); ++i) EXPECT_NEAR(c.survival[i], s[i], 1e-15) << i;
   // Greenwood at 3: 1/(6·5) + 2/(5·3) = 1/6, and log(−log S) ± z·√(1/6)/log S.
   const double z = 1.959963984540054, v = std::log(0.5);
-  EXPECT_NEAR(c.lower[2], std::exp(-std::exp(std::log(-v) - z * std::sqrt(1.0 / 6) / v)), 1e-15);
-  EXPECT_NEAR(c.upper[2], std::exp(-std::exp(std::log(-v) + z * std::sqrt(1.0 / 6) / v)), 1e-15);
-  EXPECT_EQ(c.lower[0], 1.0);  // S = 1: both bounds 1
-  EXPECT_EQ(c.upper[4], 0.0);  // S = 0: both bounds 0
+  EXPECT_NEAR(c.greenwood[2], 1.0 / 6, 1e-15);
+  const fv::SurvivalBand band = c.band();
+  ASSERT_EQ(band.lower.size(), c.size());
+  EXPECT_NEAR(band.lower[2], std::exp(-std::exp(std::log(-v) - z * std::sqrt(1.0 / 6) / v)), 1e-15);
+  EXPECT_NEAR(band.upper[2], std::exp(-std::exp(std::log(-v) + z * std::sqrt(1.0 / 6) / v)), 1e-15);
+  EXPECT_EQ(band.lower[0], 1.0);  // S = 1: both bounds 1
+  EXPECT_EQ(band.upper[4], 0.0);  // S = 0: both bounds 0
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    EXPECT_NEAR(c.bounds(i).first, band.lower[i], 1e-15) << i;
+    EXPECT_NEAR(c.bounds(i).second, band.upper[i], 1e-15) << i;
+  }
   EXPECT_EQ(c.median(), 3);    // S is exactly 1/2 at 3
   EXPECT_EQ(c.quantile(0.9), 2);
   EXPECT_EQ(c.quantile(0.0), 7);
@@ -66,8 +73,9 @@ TEST(KaplanMeier, QuantileIntervalsReadTheBounds) {
       if (b[i] <= 0.5) return c.time[i];
     return kInf;
   };
-  EXPECT_EQ(lo, first(c.lower));
-  EXPECT_EQ(hi, first(c.upper));
+  const fv::SurvivalBand band = c.band();
+  EXPECT_EQ(lo, first(band.lower));
+  EXPECT_EQ(hi, first(band.upper));
   EXPECT_LE(lo, c.median());
   EXPECT_GE(hi, c.median());
 }
@@ -138,6 +146,44 @@ TEST(KaplanMeier, DenseAndSortedCountingAgree) {
                 (fv::count_survival<double, std::uint8_t>(as_double, e2)));
     }
   }
+}
+
+TEST(KaplanMeier, ManyTimesAreSortedInBucketsOnEveryCore) {
+  // Enough subjects for several threads and two thousand buckets: runs of
+  // tied times, times of 0 and −0, tiny and huge times, all of them split
+  // across buckets and threads. The counts must equal those of the general
+  // path (entry times all 0), whatever the threads.
+  std::mt19937_64 rng(29);
+  const std::size_t n = 1'300'000;
+  std::vector<double> d(n), zeros(n, 0.0);
+  std::vector<std::uint8_t> e(n);
+  std::exponential_distribution<double> exponential(0.05);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto kind = rng() % 10;
+    const double x = exponential(rng);
+    d[i] = kind < 4 ? x : kind < 8 ? std::round(x * 4) / 4 : kind == 8 ? (rng() % 2 ? 0.0 : -0.0) : x * 1e300;
+    e[i] = static_cast<std::uint8_t>(rng() % 3 != 0);
+  }
+  d[17] = 5e-324;  // the smallest subnormal
+  const auto general = fv::count_survival<double, std::uint8_t>(d, e, zeros);
+  for (const unsigned threads : {0u, 1u, 3u}) {
+    const auto packed = fv::count_survival<double, std::uint8_t>(d, e, {}, threads);
+    EXPECT_EQ(packed, general) << threads;
+  }
+  EXPECT_EQ(general.time[0], 0.0);
+  EXPECT_EQ(general.entered[0], static_cast<std::int64_t>(n));
+  // Without any time 0, row 0 is still time 0, where everyone enters.
+  for (double& x : d) x = std::abs(x) + 1;
+  const auto shifted = fv::count_survival<double, std::uint8_t>(d, e, {}, 2);
+  EXPECT_EQ(shifted, (fv::count_survival<double, std::uint8_t>(d, e, zeros)));
+  EXPECT_EQ(shifted.time[0], 0.0);
+  EXPECT_EQ(shifted.events[0] + shifted.censored[0], 0);
+  // The curve and its band do not depend on the threads either.
+  const auto one = fv::kaplan_meier(shifted, 0.05, 1), two = fv::kaplan_meier(shifted, 0.05, 2);
+  EXPECT_EQ(one.survival, two.survival);
+  EXPECT_EQ(one.greenwood, two.greenwood);
+  EXPECT_EQ(one.band(1).lower, two.band(2).lower);
+  EXPECT_EQ(one.band(1).upper, two.band(2).upper);
 }
 
 TEST(KaplanMeier, TimesArrivingInOrderGrowTheDenseTable) {
