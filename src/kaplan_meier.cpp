@@ -278,6 +278,13 @@ SurvivalBand SurvivalCurve::band(unsigned threads) const {
 SurvivalCurve kaplan_meier(SurvivalCounts counts, double alpha, unsigned threads) {
   if (!(alpha > 0 && alpha < 1)) throw_invalid("alpha", km_detail::show(alpha) + " is not in (0, 1)");
   const std::size_t m = counts.size();
+  // Counts built by hand or unpickled may not be rows at all.
+  const std::pair<const char*, std::size_t> columns[] = {
+      {"events", counts.events.size()}, {"censored", counts.censored.size()}, {"entered", counts.entered.size()}};
+  for (const auto& [name, size] : columns)
+    if (size != m)
+      throw_invalid(std::string("counts.") + name,
+                    std::to_string(size) + " values for " + std::to_string(m) + " times");
   SurvivalCurve c;
   c.alpha = alpha;
   km_detail::allocate(detail::usable_threads(threads, m, km_detail::kPerThread), m, c.at_risk, c.survival,

@@ -236,6 +236,9 @@ TEST(KaplanMeier, BadInputNamesTheRow) {
   EXPECT_EQ(path_of([&] { fv::count_survival<double, std::uint8_t>(d, {}, late_entry); }), "entry[1]");
   EXPECT_EQ(path_of([&] { fv::kaplan_meier<double>(d, {}, {}, 0.0); }), "alpha");
   EXPECT_EQ(path_of([&] { (void)fv::kaplan_meier<double>(d).quantile(1.5); }), "q");
+  fv::SurvivalCounts ragged = fv::count_survival<double>(d);
+  ragged.censored.pop_back();
+  EXPECT_EQ(path_of([&] { fv::kaplan_meier(ragged); }), "counts.censored");
   EXPECT_EQ(fv::kaplan_meier<double>(std::span<const double>{}).size(), 0u);
   EXPECT_TRUE(std::isnan(fv::kaplan_meier<double>(std::span<const double>{}).median()));
 }

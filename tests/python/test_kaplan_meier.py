@@ -278,3 +278,11 @@ def test_the_table_shares_the_curve_and_is_read_only():
     changed = t.copy()
     changed.iloc[1, 4] = 0.1
     assert changed.iloc[1, 4] == 0.1 and t.iloc[1, 4] == 5 / 6
+
+
+def test_counts_whose_columns_differ_in_length_are_refused():
+    counts = fv.kaplan_meier([1.5, 2.5, 2.5], [1, 0, 1]).counts
+    time, events, censored, entered = counts.__getstate__()
+    broken = fv.SurvivalCounts.__new__(fv.SurvivalCounts)
+    with pytest.raises(ValueError, match="state"):
+        broken.__setstate__((time, events[:-1], censored, entered))
