@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "cohort_detail.hpp"
+#include "enum_names.hpp"
 #include "firstvalue/error.hpp"
 
 namespace firstvalue {
@@ -128,9 +129,7 @@ void kickoff_outcome(const CohortOptions& o, AccountOutcome& out) {
 std::string_view to_string(CohortBy by) noexcept { return kCohortBy[static_cast<std::size_t>(by)]; }
 
 std::optional<CohortBy> parse_cohort_by(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < kCohortBy.size(); ++i)
-    if (kCohortBy[i] == text) return static_cast<CohortBy>(i);
-  return std::nullopt;
+  return detail::enum_named<CohortBy>(kCohortBy, text);
 }
 
 std::string_view to_string(Comparison c) noexcept {

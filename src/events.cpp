@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "enum_names.hpp"
 #include "firstvalue/calendar.hpp"
 #include "firstvalue/error.hpp"
 #include "json_reader.hpp"
@@ -81,9 +82,7 @@ int digits(std::string_view s, std::size_t at, std::size_t n) {
 
 std::string_view to_string(EventType type) noexcept { return kEventTypeNames[static_cast<std::size_t>(type)]; }
 std::optional<EventType> parse_event_type(std::string_view name) noexcept {
-  for (std::size_t i = 0; i < kEventTypeNames.size(); ++i)
-    if (kEventTypeNames[i] == name) return static_cast<EventType>(i);
-  return std::nullopt;
+  return detail::enum_named<EventType>(kEventTypeNames, name);
 }
 std::string_view to_string(RejectReason reason) noexcept {
   return kRejectReasonNames[static_cast<std::size_t>(reason)];

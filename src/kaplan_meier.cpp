@@ -51,22 +51,24 @@ void allocate(unsigned threads, std::size_t n, Column&... columns) {
   });
 }
 
-// LSD radix sort of keys below 2^bits: 8-bit digits, all counted in one
-// read, a digit every key shares skipped. Ends with the keys in `a`.
+// LSD radix sort of keys below 2^bits in digits of kDigit bits, all counted
+// in one read, a digit every key shares skipped. Ends with the keys in `a`.
+// Small digits suit keys in cache, 11 bits whole columns.
+template <int kDigit>
 void radix_sort(std::uint64_t* a, std::uint64_t* tmp, std::size_t n, int bits) {
-  const int digits = (bits + 7) / 8;
-  std::array<std::array<std::size_t, 256>, 8> count;
-  for (int d = 0; d < digits; ++d) count[static_cast<std::size_t>(d)].fill(0);
+  constexpr std::size_t kBuckets = std::size_t{1} << kDigit, kMask = kBuckets - 1;
+  const auto digits = static_cast<std::size_t>((bits + kDigit - 1) / kDigit);
+  std::vector<std::size_t> count(digits * kBuckets);
   for (std::size_t i = 0; i < n; ++i)
-    for (int d = 0; d < digits; ++d) ++count[static_cast<std::size_t>(d)][(a[i] >> (8 * d)) & 255];
+    for (std::size_t d = 0; d < digits; ++d) ++count[d * kBuckets + ((a[i] >> (kDigit * d)) & kMask)];
   std::uint64_t *src = a, *dst = tmp;
-  for (int d = 0; d < digits; ++d) {
-    auto& c = count[static_cast<std::size_t>(d)];
-    const int shift = 8 * d;
-    if (c[(src[0] >> shift) & 255] == n) continue;
+  for (std::size_t d = 0; d < digits; ++d) {
+    std::size_t* c = count.data() + d * kBuckets;
+    const std::size_t shift = kDigit * d;
+    if (c[(src[0] >> shift) & kMask] == n) continue;
     std::size_t sum = 0;
-    for (std::size_t& x : c) sum += std::exchange(x, sum);
-    for (std::size_t i = 0; i < n; ++i) dst[c[(src[i] >> shift) & 255]++] = src[i];
+    for (std::size_t x = 0; x < kBuckets; ++x) sum += std::exchange(c[x], sum);
+    for (std::size_t i = 0; i < n; ++i) dst[c[(src[i] >> shift) & kMask]++] = src[i];
     std::swap(src, dst);
   }
   if (src != a) std::copy(src, src + n, a);
@@ -94,7 +96,7 @@ struct BucketSorter {
     if (n <= 32) return insertion_sort(a, n);
     if (n > std::numeric_limits<std::uint32_t>::max()) {  // beyond the slot counters
       if (tmp.size() < n) tmp.resize(n);
-      return radix_sort(a, tmp.data(), n, bits);
+      return radix_sort<8>(a, tmp.data(), n, bits);
     }
     if (tmp.size() < n) tmp.resize(n);
     const int slot_bits = std::min(bits, static_cast<int>(std::bit_width(n - 1)));
@@ -109,7 +111,7 @@ struct BucketSorter {
       std::size_t begin = 0;
       for (const std::uint32_t end : slot_end) {
         const std::size_t len = end - begin;
-        if (len > 32) radix_sort(tmp.data() + begin, a + begin, len, drop);
+        if (len > 32) radix_sort<8>(tmp.data() + begin, a + begin, len, drop);
         else if (len > 1) insertion_sort(tmp.data() + begin, len);
         begin = end;
       }
@@ -141,6 +143,12 @@ std::uint64_t key_at(const std::vector<std::int64_t>& column, std::size_t i) noe
 }
 
 }  // namespace
+
+void sort_keys(std::vector<std::uint64_t>& keys) {
+  if (keys.size() < 1024) return std::sort(keys.begin(), keys.end());
+  std::vector<std::uint64_t> tmp(keys.size());
+  radix_sort<11>(keys.data(), tmp.data(), keys.size(), 64);
+}
 
 std::optional<SurvivalCounts> count_packed(std::size_t n, PackKeys pack, const void* input, unsigned threads) {
   const unsigned T = detail::usable_threads(threads, n, kPerThread);

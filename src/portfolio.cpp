@@ -6,6 +6,7 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "enum_names.hpp"
 #include "firstvalue/error.hpp"
 #include "firstvalue/sample_portfolio.hpp"
 
@@ -97,14 +98,11 @@ double ratio(int num, int den) { return den > 0 ? static_cast<double>(num) / den
 
 }  // namespace
 
-std::string_view to_string(ContactRole r) noexcept {
-  constexpr std::string_view names[] = {"sponsor", "champion", "admin", "user"};
-  return names[static_cast<std::size_t>(r)];
-}
+constexpr std::string_view kContactRoleNames[] = {"sponsor", "champion", "admin", "user"};
+
+std::string_view to_string(ContactRole r) noexcept { return kContactRoleNames[static_cast<std::size_t>(r)]; }
 std::optional<ContactRole> parse_contact_role(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < 4; ++i)
-    if (to_string(static_cast<ContactRole>(i)) == text) return static_cast<ContactRole>(i);
-  return std::nullopt;
+  return detail::enum_named<ContactRole>(kContactRoleNames, text);
 }
 
 struct Portfolio::Impl {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "enum_names.hpp"
 #include "json_reader.hpp"
 #include "signals_detail.hpp"
 
@@ -102,9 +103,7 @@ const std::vector<DefaultRule>& default_rules() {
 
 
 std::optional<Detector> parse_detector(std::string_view s) {
-  for (std::size_t i = 0; i < kDetectorNames.size(); ++i)
-    if (kDetectorNames[i] == s) return static_cast<Detector>(i);
-  return std::nullopt;
+  return detail::enum_named<Detector>(kDetectorNames, s);
 }
 
 std::optional<Severity> parse_severity(std::string_view s) {

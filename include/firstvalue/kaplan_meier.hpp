@@ -201,6 +201,15 @@ template <Time T>
   bad(column, i, show(static_cast<double>(v[i])) + " is not a finite time");
 }
 
+// Without entry times, count_packed refuses only a time that is negative, NaN
+// or infinite: names the first such row.
+template <Time D>
+[[noreturn]] void reject_durations(std::span<const D> durations) {
+  if (!range_of(durations).finite) not_finite("durations", durations);
+  const std::size_t i = first_row(durations, [](double t) { return t < 0; });
+  bad("durations", i, show(static_cast<double>(durations[i])) + " is negative, and without entry times every subject enters at 0");
+}
+
 // An order-preserving map from doubles (no NaN, −0 as +0) to unsigned keys.
 inline std::uint64_t key_of(double x) noexcept {
   const std::uint64_t b = std::bit_cast<std::uint64_t>(x + 0.0);
@@ -210,29 +219,9 @@ inline double time_of(std::uint64_t k) noexcept {
   return std::bit_cast<double>((k >> 63) ? k & ~(std::uint64_t{1} << 63) : ~k);
 }
 
-// LSD radix sort in 11-bit digits, all histograms from one read; a pass
-// where every key has the same digit is skipped.
-inline void radix_sort(std::vector<std::uint64_t>& keys) {
-  if (keys.size() < 1024) {
-    std::sort(keys.begin(), keys.end());
-    return;
-  }
-  constexpr int kBits = 11, kPasses = 6;
-  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  std::vector<std::array<std::size_t, kBuckets>> count(kPasses);
-  for (const std::uint64_t k : keys)
-    for (int p = 0; p < kPasses; ++p) ++count[p][(k >> (p * kBits)) & (kBuckets - 1)];
-  std::vector<std::uint64_t> buf(keys.size());
-  for (int p = 0; p < kPasses; ++p) {
-    const int shift = p * kBits;
-    auto& c = count[p];
-    if (c[(keys[0] >> shift) & (kBuckets - 1)] == keys.size()) continue;
-    std::size_t sum = 0;
-    for (std::size_t& x : c) sum += std::exchange(x, sum);
-    for (const std::uint64_t k : keys) buf[c[(k >> shift) & (kBuckets - 1)]++] = k;
-    keys.swap(buf);
-  }
-}
+// Sorts keys in place (src/kaplan_meier.cpp): LSD radix in 11-bit digits,
+// the radix sort that also finishes count_packed's buckets.
+void sort_keys(std::vector<std::uint64_t>& keys);
 
 // How many leading keys equal keys[i], from i.
 inline std::size_t run_length(const std::vector<std::uint64_t>& keys, std::size_t i) {
@@ -406,60 +395,46 @@ SurvivalCounts count_survival(std::span<const D> durations, std::span<const E> e
   if (entry.empty()) {
     const PackInput<D, E> input{durations, events};
     if (auto sorted = count_packed(n, &pack_keys<D, E>, &input, threads)) return std::move(*sorted);
+    reject_durations(durations);
   }
 
-  // Validation in plain loops; the row of an error is looked for only once
-  // one is known to exist.
-  const Range r = range_of(durations);
-  if (!r.finite) not_finite("durations", durations);
-  if (entry.empty()) {
-    if (r.lo < 0) {
-      const std::size_t i = first_row(durations, [](double t) { return t < 0; });
-      bad("durations", i, show(static_cast<double>(durations[i])) + " is negative, and without entry times every subject enters at 0");
-    }
-  } else {
-    const Range re = range_of(entry);
-    if (!re.finite) not_finite("entry", entry);
-    bool ordered = true;
-    for (std::size_t i = 0; i < n; ++i) ordered &= entry[i] <= durations[i];
-    if (!ordered)
-      for (std::size_t i = 0; i < n; ++i)
-        if (entry[i] > durations[i])
-          bad("entry", i, show(static_cast<double>(entry[i])) + " is after the duration " + show(static_cast<double>(durations[i])));
-  }
+  // With entry times. Validation in plain loops; the row of an error is
+  // looked for only once one is known to exist.
+  if (!range_of(durations).finite) not_finite("durations", durations);
+  if (!range_of(entry).finite) not_finite("entry", entry);
+  bool ordered = true;
+  for (std::size_t i = 0; i < n; ++i) ordered &= entry[i] <= durations[i];
+  if (!ordered)
+    for (std::size_t i = 0; i < n; ++i)
+      if (entry[i] > durations[i])
+        bad("entry", i, show(static_cast<double>(entry[i])) + " is after the duration " + show(static_cast<double>(durations[i])));
   auto observed = [&](std::size_t i) { return events.empty() || events[i] != 0; };
 
-  // Any other times: sort each kind of time, then walk the sorted lists.
+  // Sort each kind of time, then walk the sorted lists.
   std::vector<std::uint64_t> ev, ce, en;
   const std::size_t n_events = events.empty() ? n : static_cast<std::size_t>(std::count_if(
       events.begin(), events.end(), [](E e) { return e != 0; }));
   ev.reserve(n_events);
   ce.reserve(n - n_events);
+  en.reserve(n);
   for (std::size_t i = 0; i < n; ++i) (observed(i) ? ev : ce).push_back(key_of(static_cast<double>(durations[i])));
-  if (!entry.empty()) {
-    en.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) en.push_back(key_of(static_cast<double>(entry[i])));
-  }
-  radix_sort(ev);
-  radix_sort(ce);
-  radix_sort(en);
-  // Without entry times, all n enter at 0, which sorts before every duration.
+  for (std::size_t i = 0; i < n; ++i) en.push_back(key_of(static_cast<double>(entry[i])));
+  sort_keys(ev);
+  sort_keys(ce);
+  sort_keys(en);
   constexpr std::uint64_t kEnd = ~std::uint64_t{0};
-  const std::uint64_t zero = key_of(0.0);
-  std::size_t a = 0, b = 0, c = 0, at_zero = entry.empty() ? n : 0;
+  std::size_t a = 0, b = 0, c = 0;
   out.time.reserve(n);
   out.events.reserve(n);
   out.censored.reserve(n);
   out.entered.reserve(n);
-  while (a < ev.size() || b < ce.size() || c < en.size() || at_zero) {
+  while (a < ev.size() || b < ce.size() || c < en.size()) {
     const std::uint64_t k = std::min({a < ev.size() ? ev[a] : kEnd, b < ce.size() ? ce[b] : kEnd,
-                                      c < en.size() ? en[c] : kEnd, at_zero ? zero : kEnd});
+                                      c < en.size() ? en[c] : kEnd});
     const std::size_t de = a < ev.size() && ev[a] == k ? run_length(ev, a) : 0;
     const std::size_t dc = b < ce.size() && ce[b] == k ? run_length(ce, b) : 0;
     const std::size_t dn = c < en.size() && en[c] == k ? run_length(en, c) : 0;
-    const std::size_t d0 = at_zero && k == zero ? std::exchange(at_zero, 0) : 0;
-    out.push(time_of(k), static_cast<std::int64_t>(de), static_cast<std::int64_t>(dc),
-             static_cast<std::int64_t>(dn + d0));
+    out.push(time_of(k), static_cast<std::int64_t>(de), static_cast<std::int64_t>(dc), static_cast<std::int64_t>(dn));
     a += de, b += dc, c += dn;
   }
   return out;
