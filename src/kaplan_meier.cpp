@@ -12,6 +12,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "fresh_pages.hpp"
 #include "parallel.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
@@ -40,10 +41,16 @@ struct Part {
 };
 Part part(std::size_t n, unsigned parts, unsigned t) { return {n * t / parts, n * (t + 1) / parts}; }
 
-// Resizes the columns on `threads` threads, so that the first touch of their
-// pages, most of the cost at this size, is shared.
+// Resizes the columns on `threads` threads: their pages, most of the cost at
+// this size, are populated by every thread for its part of each column, then
+// zeroed by the thread a column falls to.
 template <class... Column>
 void allocate(unsigned threads, std::size_t n, Column&... columns) {
+  (columns.reserve(n), ...);
+  detail::on_threads(threads, [&](unsigned t) {
+    const Part p = part(n, threads, t);
+    (detail::populate_for_write(columns.data() + p.begin, (p.end - p.begin) * sizeof(columns[0])), ...);
+  });
   const unsigned used = std::min<unsigned>(threads, sizeof...(Column));
   detail::on_threads(used, [&](unsigned t) {
     unsigned c = 0;
