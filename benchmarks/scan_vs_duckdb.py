@@ -119,8 +119,9 @@ def reference_tables(p, raw) -> dict:
                      ("planned_n", len(users)), ("tier", tiers.index(d["tier"])), ("n_core", len(core[d["tier"]])),
                      ("has_sponsor", bool(sponsor_keys))):
             cols[k].append(v)
-        planned[0].extend([i] * len(users)), planned[1].extend(users)
-        sponsors[0].extend([i] * len(sponsor_keys)), sponsors[1].extend(sponsor_keys)
+        for (index, keys), new in ((planned, users), (sponsors, sponsor_keys)):
+            index.extend([i] * len(new))
+            keys.extend(new)
     pos = pd.Index(raw["accounts"]).get_indexer(cols.pop("key")).astype(np.int32)
     assert (pos >= 0).all()
     actors = pd.Index(raw["actors"])
