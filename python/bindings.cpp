@@ -239,6 +239,7 @@ py::array_t<std::int32_t> map_days(const py::object& first, const py::object& se
 }
 
 using firstvalue::python::to_numpy;
+using firstvalue::python::view_numpy;
 
 py::dict node_columns(const fv::NodeTable& t) {
   py::dict d;
@@ -566,22 +567,17 @@ struct Generated {
   fv::GeneratedPortfolio g;
 };
 
-// Views of the generator's columns, kept alive by the generator object.
-template <class T>
-py::array_t<T> view_of(const std::vector<T>& v, const py::object& owner) {
-  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data(), owner);
-}
-
 py::dict generated_events(const py::object& self) {
+  // Views of the generator's columns, kept alive by the generator object.
   const fv::EventTable& t = self.cast<const Generated&>().g.events;
   py::dict d;
-  d["ts"] = view_of(t.ts, self);
-  d["account"] = view_of(t.account, self);
-  d["type"] = view_of(t.type, self);
-  d["actor"] = view_of(t.actor, self);
-  d["item"] = view_of(t.item, self);
-  d["value"] = view_of(t.value, self);
-  d["id"] = view_of(t.id, self);
+  d["ts"] = view_numpy(t.ts, self);
+  d["account"] = view_numpy(t.account, self);
+  d["type"] = view_numpy(t.type, self);
+  d["actor"] = view_numpy(t.actor, self);
+  d["item"] = view_numpy(t.item, self);
+  d["value"] = view_numpy(t.value, self);
+  d["id"] = view_numpy(t.id, self);
   d["accounts"] = t.accounts;
   d["types"] = t.types;
   d["actors"] = t.actors;

@@ -115,8 +115,7 @@ void bind_survival(py::module_& m) {
             c.events = t[1].cast<std::vector<std::int64_t>>();
             c.censored = t[2].cast<std::vector<std::int64_t>>();
             c.entered = t[3].cast<std::vector<std::int64_t>>();
-            if (c.events.size() != c.size() || c.censored.size() != c.size() || c.entered.size() != c.size())
-              throw fv::Error(fv::Errc::invalid, "state", "columns of different lengths");
+            c.check_columns("state");
             return c;
           }));
 

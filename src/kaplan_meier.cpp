@@ -290,16 +290,18 @@ SurvivalBand SurvivalCurve::band(unsigned threads) const {
   return b;
 }
 
+void SurvivalCounts::check_columns(const std::string& path) const {
+  const std::pair<const char*, std::size_t> columns[] = {
+      {"events", events.size()}, {"censored", censored.size()}, {"entered", entered.size()}};
+  for (const auto& [name, n] : columns)
+    if (n != size())
+      throw_invalid(path + "." + name, std::to_string(n) + " values for " + std::to_string(size()) + " times");
+}
+
 SurvivalCurve kaplan_meier(SurvivalCounts counts, double alpha, unsigned threads) {
   if (!(alpha > 0 && alpha < 1)) throw_invalid("alpha", km_detail::show(alpha) + " is not in (0, 1)");
+  counts.check_columns("counts");
   const std::size_t m = counts.size();
-  // Counts built by hand or unpickled may not be rows at all.
-  const std::pair<const char*, std::size_t> columns[] = {
-      {"events", counts.events.size()}, {"censored", counts.censored.size()}, {"entered", counts.entered.size()}};
-  for (const auto& [name, size] : columns)
-    if (size != m)
-      throw_invalid(std::string("counts.") + name,
-                    std::to_string(size) + " values for " + std::to_string(m) + " times");
   SurvivalCurve c;
   c.alpha = alpha;
   km_detail::allocate(detail::usable_threads(threads, m, km_detail::kPerThread), m, c.at_risk, c.survival,

@@ -94,6 +94,9 @@ struct SurvivalCounts {
   std::vector<std::int64_t> entered;   // subjects entering at time
 
   std::size_t size() const noexcept { return time.size(); }
+  // Counts built by hand or deserialized may not be rows at all: throws
+  // Errc::invalid naming `path`.<column> when a column's length is not size().
+  void check_columns(const std::string& path) const;
   std::int64_t subjects() const noexcept {
     std::int64_t n = 0;
     for (const std::int64_t e : entered) n += e;
