@@ -443,6 +443,26 @@ FV_API fv_status fv_portfolio_results_json(const fv_portfolio* portfolio, const 
 FV_API fv_status fv_portfolio_explain_json(const fv_portfolio* portfolio, const fv_scan_result* result,
                                            size_t account, fv_buf* out);
 
+/* The scan in bounded memory (Portfolio::scan): accounts are evaluated
+ * `block` at a time (>= 1), and each block is handed to `sink` on the calling
+ * thread as a result of its own, valid only during the call: the block's
+ * accounts in portfolio order (fv_scan_result_account_indices), read with the
+ * calls above (columns, metrics, text, JSON); its worklist is empty. Return
+ * nonzero to go on, 0 to stop: the scan then returns FV_E_CANCELLED and *out
+ * is untouched. *out holds only the worklist: the full results of its first
+ * `keep` accounts, in rank order (fv_scan_result_worklist gives 0, 1, ...),
+ * with the counts by state of every account and the whole worklist's length
+ * (fv_scan_result_worklist_total). Memory: one block's results, whatever the
+ * portfolio's size. The caller owns *out (fv_scan_result_free). */
+typedef int (*fv_scan_sink_fn)(const fv_scan_result* block, void* user_data);
+FV_API fv_status fv_portfolio_scan(const fv_portfolio* portfolio, int32_t as_of, unsigned threads, size_t block,
+                                   size_t keep, fv_scan_sink_fn sink, void* user_data, fv_scan_result** out);
+/* The portfolio index of each account in the result, into n slots (n must
+ * equal the account count): 0, 1, ... for fv_portfolio_evaluate. */
+FV_API fv_status fv_scan_result_account_indices(const fv_scan_result* result, size_t n, uint32_t* out);
+/* Accounts on the whole worklist: the worklist count, unless a scan kept fewer. */
+FV_API fv_status fv_scan_result_worklist_total(const fv_scan_result* result, size_t* out);
+
 /* ---- time-to-value and cohorts ------------------------------------------ */
 
 /* The value points, in this order: kickoff (in business days), first value,

@@ -806,18 +806,47 @@ fv_status fv_reject_reason_name(int reason, const char** out) {
   });
 }
 
+namespace {
+// A result handle for `portfolio`: the text it serves is copied from its configuration.
+std::unique_ptr<fv_scan_result> result_handle(const fv_portfolio* portfolio) {
+  const fv::PortfolioConfig& config = portfolio->portfolio.config();
+  auto handle = std::make_unique<fv_scan_result>();
+  handle->portfolio = portfolio->serial;
+  handle->rules = config.signals.rules;
+  const int bands = static_cast<int>(config.health.bands().size());
+  for (int b = -1; b < bands; ++b) handle->band_names.emplace_back(config.health.band_name(b));
+  return handle;
+}
+}  // namespace
+
 fv_status fv_portfolio_evaluate(const fv_portfolio* portfolio, int32_t as_of, unsigned threads,
                                 fv_scan_result** out) {
   return guard([&] {
     require(portfolio, "portfolio");
     require(out, "out");
-    const fv::PortfolioConfig& config = portfolio->portfolio.config();
-    auto handle = std::make_unique<fv_scan_result>();
-    handle->portfolio = portfolio->serial;
-    handle->rules = config.signals.rules;
-    const int bands = static_cast<int>(config.health.bands().size());
-    for (int b = -1; b < bands; ++b) handle->band_names.emplace_back(config.health.band_name(b));
+    auto handle = result_handle(portfolio);
     handle->result = portfolio->portfolio.evaluate(as_of, threads);
+    *out = handle.release();
+  });
+}
+
+fv_status fv_portfolio_scan(const fv_portfolio* portfolio, int32_t as_of, unsigned threads, size_t block,
+                            size_t keep, fv_scan_sink_fn sink, void* user_data, fv_scan_result** out) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    if (sink == nullptr) throw fv::Error(fv::Errc::invalid, "sink", "must not be NULL");
+    require(out, "out");
+    auto handle = result_handle(portfolio);
+    auto view = result_handle(portfolio);  // each block, moved in and out
+    view->result.as_of = as_of;
+    auto on_block = [&](std::span<fv::AccountResult> results) {
+      view->result.accounts.assign(std::make_move_iterator(results.begin()), std::make_move_iterator(results.end()));
+      view->result.by_state = {};
+      for (const fv::AccountResult& r : view->result.accounts)
+        ++view->result.by_state[static_cast<std::size_t>(r.assessment.state)];
+      if (sink(view.get(), user_data) == 0) throw fv::Error(fv::Errc::cancelled, "sink", "stopped the scan");
+    };
+    handle->result = portfolio->portfolio.scan(as_of, on_block, {threads, block, keep});
     *out = handle.release();
   });
 }
@@ -838,6 +867,23 @@ fv_status fv_scan_result_by_state(const fv_scan_result* result, size_t* ok, size
     if (ok) *ok = r.by_state[FV_STATE_OK];
     if (at_risk) *at_risk = r.by_state[FV_STATE_AT_RISK];
     if (stalled) *stalled = r.by_state[FV_STATE_STALLED];
+  });
+}
+
+fv_status fv_scan_result_account_indices(const fv_scan_result* result, size_t n, uint32_t* out) {
+  return guard([&] {
+    const auto& accounts = result_of(result).accounts;
+    check_count(n, accounts.size(), "n", "accounts");
+    if (n > 0) require(out, "out");
+    for (size_t i = 0; i < n; ++i) out[i] = accounts[i].account;
+  });
+}
+
+fv_status fv_scan_result_worklist_total(const fv_scan_result* result, size_t* out) {
+  return guard([&] {
+    const auto& r = result_of(result);
+    require(out, "out");
+    *out = r.worklist_total;
   });
 }
 

@@ -465,12 +465,14 @@ py::dict ingest(fv::Portfolio& portfolio, const py::object& ts, const py::object
   return report_dict(report);
 }
 
-py::dict account_columns(const fv::Portfolio& p) {
+// Every account, or those at `at` (portfolio indices, e.g. a scan block's).
+py::dict account_columns(const fv::Portfolio& p, std::optional<py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>> at) {
   py::list key, name, tier;
   std::vector<double> arr;
   std::vector<std::int32_t> signature, planned, provisioned;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    const fv::Account& a = p.account(i);
+  const std::size_t n = at ? static_cast<std::size_t>(at->size()) : p.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const fv::Account& a = p.account(at ? at->data()[k] : k);
     key.append(a.key);
     name.append(a.name);
     tier.append(a.tier);
@@ -492,18 +494,20 @@ py::dict account_columns(const fv::Portfolio& p) {
 
 // Tonight's results as columns, in portfolio order; the primary signal's
 // rule, cause and action are spelled out so a DataFrame can show them.
-py::dict result_columns(const fv::Portfolio& p, const fv::ScanResult& r) {
+py::dict result_columns(const fv::Portfolio& p, std::span<const fv::AccountResult> results) {
   const auto& rules = p.config().signals.rules;
-  const std::size_t n = r.accounts.size();
+  const std::size_t n = results.size();
   const fv::HealthModel& model = p.config().health;
   std::vector<std::int8_t> state(n), plan_status(n);
   std::vector<double> risk(n), priority(n), health(n), delta(n);
   std::vector<std::int32_t> onset(n), days_left(n), signals(n), day(n);
+  std::vector<std::uint32_t> index(n);
   std::vector<std::vector<double>> metrics(fv::kMetricNames.size(), std::vector<double>(n));
   py::list signal, cause, action, action_text, plan_reason, never, band, weakest;
   for (std::size_t i = 0; i < n; ++i) {
-    const fv::AccountResult& a = r.accounts[i];
+    const fv::AccountResult& a = results[i];
     const fv::Assessment& as = a.assessment;
+    index[i] = a.account;
     state[i] = static_cast<std::int8_t>(as.state);
     risk[i] = as.risk;
     onset[i] = as.onset;
@@ -539,6 +543,7 @@ py::dict result_columns(const fv::Portfolio& p, const fv::ScanResult& r) {
   py::dict m;
   for (std::size_t k = 0; k < metrics.size(); ++k) m[py::str(std::string(fv::kMetricNames[k]))] = to_numpy(metrics[k]);
   py::dict d;
+  d["index"] = to_numpy(index);
   d["state"] = to_numpy(state);
   d["risk"] = to_numpy(risk);
   d["onset"] = to_numpy(onset);
@@ -799,7 +804,7 @@ PYBIND11_MODULE(_core, m) {
         p.add_accounts_json(text);
       })
       .def("account_json", [](const fv::Portfolio& p, std::size_t i) { return p.account(i).to_json(); })
-      .def("accounts", &account_columns)
+      .def("accounts", &account_columns, py::arg("at") = py::none())
       .def("ingest", &ingest, py::arg("ts"), py::arg("account_codes"), py::arg("account_values"),
            py::arg("type_codes"), py::arg("type_values"), py::arg("actor_codes"), py::arg("actor_values"),
            py::arg("item_codes"), py::arg("item_values"), py::arg("value"), py::arg("id"), py::arg("threads"),
@@ -808,7 +813,16 @@ PYBIND11_MODULE(_core, m) {
         py::gil_scoped_release release;
         return p.evaluate(as_of, threads);
       }, py::arg("as_of"), py::arg("threads") = 1)
-      .def("result_columns", &result_columns)
+      .def("scan", [](const fv::Portfolio& p, std::int32_t as_of, const py::function& on_block, unsigned threads,
+                      std::size_t block, std::size_t keep) {
+        py::gil_scoped_release release;
+        return p.scan(as_of, [&](std::span<fv::AccountResult> results) {
+          py::gil_scoped_acquire acquire;
+          on_block(result_columns(p, results));
+        }, {threads, block, keep});
+      }, py::arg("as_of"), py::arg("on_block"), py::arg("threads") = 1, py::arg("block") = 16384,
+         py::arg("keep") = 1000)
+      .def("result_columns", [](const fv::Portfolio& p, const fv::ScanResult& r) { return result_columns(p, r.accounts); })
       .def("plan_reports", [](const fv::Portfolio& p, std::int32_t as_of) {
         PlanResults r;
         py::gil_scoped_release release;
@@ -831,6 +845,7 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("as_of", &fv::ScanResult::as_of)
       .def("__len__", [](const fv::ScanResult& r) { return r.accounts.size(); })
       .def_property_readonly("by_state", [](const fv::ScanResult& r) { return r.by_state; })
+      .def_readonly("worklist_total", &fv::ScanResult::worklist_total)
       .def_property_readonly("worklist", [](const fv::ScanResult& r) { return to_numpy(r.worklist); });
 
   py::class_<Generated>(m, "GeneratedPortfolio")

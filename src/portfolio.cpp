@@ -1059,6 +1059,26 @@ void Portfolio::add_accounts(std::vector<Account> list) {
   im.slot_blocks.push_back(std::move(slots));
 }
 
+namespace {
+
+// An account's place on the worklist: stalled before at risk, then by
+// priority, ties by key (so the order does not depend on the portfolio's).
+struct Ranked {
+  std::uint32_t account = 0;
+  AccountState state = AccountState::ok;
+  double priority = 0;
+};
+
+void rank_worklist(std::vector<Ranked>& list, const std::vector<Account>& accounts) {
+  std::sort(list.begin(), list.end(), [&](const Ranked& x, const Ranked& y) {
+    if (x.state != y.state) return x.state > y.state;
+    if (x.priority != y.priority) return x.priority > y.priority;
+    return accounts[x.account].key < accounts[y.account].key;
+  });
+}
+
+}  // namespace
+
 ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
   check_as_of(as_of);
   const Impl& im = *impl_;
@@ -1072,18 +1092,57 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
       [&](std::unique_ptr<Impl::Scratch>& scratch, std::size_t lo, std::size_t hi) {
         for (std::size_t i = lo; i < hi; ++i) im.evaluate_one(i, as_of, *scratch, out.accounts[i]);
       });
-  for (std::size_t i = 0; i < out.accounts.size(); ++i) {
-    const AccountState s = out.accounts[i].assessment.state;
+  std::vector<Ranked> flagged;
+  for (const AccountResult& r : out.accounts) {
+    const AccountState s = r.assessment.state;
     ++out.by_state[static_cast<std::size_t>(s)];
-    if (s != AccountState::ok && !im.exited(i, as_of)) out.worklist.push_back(static_cast<std::uint32_t>(i));
+    if (s != AccountState::ok && !im.exited(r.account, as_of)) flagged.push_back({r.account, s, r.priority});
   }
-  std::sort(out.worklist.begin(), out.worklist.end(), [&](std::uint32_t x, std::uint32_t y) {
-    const AccountResult& a = out.accounts[x];
-    const AccountResult& b = out.accounts[y];
-    if (a.assessment.state != b.assessment.state) return a.assessment.state > b.assessment.state;
-    if (a.priority != b.priority) return a.priority > b.priority;
-    return im.accounts[x].key < im.accounts[y].key;
-  });
+  rank_worklist(flagged, im.accounts);
+  for (const Ranked& f : flagged) out.worklist.push_back(f.account);
+  out.worklist_total = out.worklist.size();
+  return out;
+}
+
+ScanResult Portfolio::scan(Day as_of, const ResultSink& sink, const ScanOptions& options) const {
+  check_as_of(as_of);
+  if (!sink) throw_invalid("sink", "is required");
+  if (options.block == 0) throw_invalid("options.block", "must be at least 1");
+  const Impl& im = *impl_;
+  const std::size_t n = im.accounts.size();
+  auto scratch = [&] { return std::make_unique<Impl::Scratch>(im.scheduler); };
+  ScanResult out;
+  out.as_of = as_of;
+  std::vector<Ranked> flagged;
+  std::vector<AccountResult> block(std::min(options.block, n));
+  for (std::size_t first = 0; first < n; first += block.size()) {
+    const std::size_t size = std::min(block.size(), n - first);
+    detail::parallel_chunks(size, options.threads, 256, scratch,
+                            [&](std::unique_ptr<Impl::Scratch>& x, std::size_t lo, std::size_t hi) {
+                              for (std::size_t j = lo; j < hi; ++j) {
+                                block[j] = AccountResult{};  // evaluate_one fills a default one
+                                im.evaluate_one(first + j, as_of, *x, block[j]);
+                              }
+                            });
+    for (std::size_t j = 0; j < size; ++j) {
+      const AccountResult& r = block[j];
+      const AccountState s = r.assessment.state;
+      ++out.by_state[static_cast<std::size_t>(s)];
+      if (s != AccountState::ok && !im.exited(r.account, as_of)) flagged.push_back({r.account, s, r.priority});
+    }
+    sink(std::span<AccountResult>(block.data(), size));
+  }
+  block = {};
+  rank_worklist(flagged, im.accounts);
+  out.worklist_total = flagged.size();
+  flagged.resize(std::min(flagged.size(), options.keep));
+  out.accounts.resize(flagged.size());
+  detail::parallel_chunks(flagged.size(), options.threads, 64, scratch,
+                          [&](std::unique_ptr<Impl::Scratch>& x, std::size_t lo, std::size_t hi) {
+                            for (std::size_t k = lo; k < hi; ++k) im.evaluate_one(flagged[k].account, as_of, *x, out.accounts[k]);
+                          });
+  out.worklist.resize(flagged.size());
+  std::iota(out.worklist.begin(), out.worklist.end(), 0u);
   return out;
 }
 

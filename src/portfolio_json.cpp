@@ -210,12 +210,14 @@ std::string Portfolio::worklist_json(const ScanResult& result, int indent) const
     item["rank"] = ++rank;
     list.push_back(std::move(item));
   }
+  // Counts of every account evaluated: a scan's result holds only the worklist's first ones.
   const json doc{{"organization", organization()},
                  {"as_of", format_date(result.as_of)},
-                 {"accounts", result.accounts.size()},
+                 {"accounts", result.by_state[0] + result.by_state[1] + result.by_state[2]},
                  {"stalled", result.by_state[2]},
                  {"at_risk", result.by_state[1]},
                  {"ok", result.by_state[0]},
+                 {"worklist_total", result.worklist_total},
                  {"worklist", list}};
   return doc.dump(indent);
 }

@@ -122,12 +122,30 @@ struct AccountResult {
 
 struct ScanResult {
   Day as_of = 0;
-  std::vector<AccountResult> accounts;  // in portfolio order
+  // evaluate(): every account, in portfolio order. scan(): the first
+  // accounts of the worklist, in rank order. AccountResult::account tells
+  // which account each one is.
+  std::vector<AccountResult> accounts;
   // Indices into accounts: stalled, then at risk, by priority; accounts that
   // left on or before as_of are not on it.
   std::vector<std::uint32_t> worklist;
-  std::array<std::size_t, 3> by_state{};  // ok, at_risk, stalled
+  std::array<std::size_t, 3> by_state{};  // ok, at_risk, stalled: every account evaluated
+  // Accounts on the whole worklist: worklist.size(), unless scan() kept fewer.
+  std::size_t worklist_total = 0;
 };
+
+// How Portfolio::scan runs.
+struct ScanOptions {
+  unsigned threads = 1;        // 0 = one per core
+  std::size_t block = 16384;   // accounts evaluated, then handed to the sink, at a time
+  // How many of the worklist's first accounts the scan returns with their
+  // full results (read again at the end, so the blocks need not be kept).
+  std::size_t keep = 1000;
+};
+
+// A block of consecutive accounts' results, in portfolio order. The sink may
+// move from them; the block is gone when it returns.
+using ResultSink = std::function<void(std::span<AccountResult>)>;
 
 class Portfolio {
  public:
@@ -155,6 +173,14 @@ class Portfolio {
 
   // Tonight's results. Const and safe to call concurrently with itself.
   ScanResult evaluate(Day as_of, unsigned threads = 1) const;
+  // Tonight's results in bounded memory: the accounts are evaluated a block
+  // at a time, each block goes to `sink` on the calling thread, and only the
+  // worklist is kept (ranked as in evaluate(), with the full results of its
+  // first `options.keep` accounts). Memory is a block's results, not the
+  // portfolio's: for a host that writes results out as they come, or a
+  // partition of a larger job. An exception from the sink stops the scan and
+  // reaches the caller. Const, like evaluate().
+  ScanResult scan(Day as_of, const ResultSink& sink, const ScanOptions& options = {}) const;
   // One account, the same as its row in evaluate().
   AccountResult evaluate_account(std::size_t index, Day as_of) const;
   // The plan report the evaluation used for this account.

@@ -210,26 +210,9 @@ class ScanResult:
     @cached_property
     def accounts(self):
         """Every account, in portfolio order, indexed by key: state, risk, onset,
-        priority, health, the primary signal's cause and action, and the metrics."""
-        import pandas as pd
-
-        c = dict(self._columns)
-        metrics = c.pop("metrics")
-        info = self._portfolio._p.accounts()
-        frame = pd.DataFrame({
-            "name": info["name"], "tier": info["tier"], "arr": info["arr"],
-            "signature": _to_datetime64(info["signature"]),
-            "state": _categorical(c.pop("state"), _core.ACCOUNT_STATES),
-            "risk": c.pop("risk"), "onset": _to_datetime64(c.pop("onset")),
-            "priority": c.pop("priority"), "days_left": c.pop("days_left"), "day": c.pop("day"),
-            "health": c.pop("health"), "band": c.pop("band"), "health_delta_7d": c.pop("health_delta_7d"),
-            "weakest_factor": c.pop("weakest_factor"),
-            "plan_status": _categorical(c.pop("plan_status"), _core.PLAN_STATUS),
-            **c,
-        }, index=pd.Index(info["account"], name="account"))
-        for name, values in metrics.items():
-            frame[name] = values
-        return frame
+        priority, health, the primary signal's cause and action, and the metrics.
+        A scan's result holds the worklist's first accounts, in rank order."""
+        return _result_frame(self._columns, self._portfolio._p)
 
     @property
     def metrics(self):
@@ -256,15 +239,52 @@ class ScanResult:
     def worklist_json(self, indent: Optional[int] = 2) -> str:
         return self._portfolio._p.worklist_json(self._core, -1 if indent is None else indent)
 
+    @property
+    def worklist_total(self) -> int:
+        """Accounts on the whole worklist; a scan keeps the first `keep` of them."""
+        return self._core.worklist_total
+
     def explain(self, account: str) -> dict:
         """One account's result: metrics, every fired signal with its evidence,
         cause and action, the health score and the plan status."""
-        return json.loads(self._portfolio._p.account_result_json(self._core, self._portfolio._index(account)))
+        i = self._portfolio._index(account)
+        held = self._columns["index"]
+        if not (i < len(held) and held[i] == i):  # a scan's result holds the worklist's first accounts
+            at = np.flatnonzero(held == i)
+            if len(at) == 0:
+                raise _core.NotFoundError(f"account: \"{account}\" is not among this scan's kept accounts")
+            i = int(at[0])
+        return json.loads(self._portfolio._p.account_result_json(self._core, i))
 
     def __repr__(self) -> str:
         s = self.by_state
         return (f"ScanResult(as_of={self.as_of}, accounts={len(self)}, stalled={s['stalled']}, "
                 f"at_risk={s['at_risk']}, ok={s['ok']})")
+
+
+def _result_frame(columns: dict, core: Any):
+    """Results as a DataFrame indexed by account key; `columns` from the core
+    (one row per result, with each one's portfolio index), `core` the
+    portfolio they came from."""
+    import pandas as pd
+
+    c = dict(columns)
+    metrics = c.pop("metrics")
+    info = core.accounts(c.pop("index"))
+    frame = pd.DataFrame({
+        "name": info["name"], "tier": info["tier"], "arr": info["arr"],
+        "signature": _to_datetime64(info["signature"]),
+        "state": _categorical(c.pop("state"), _core.ACCOUNT_STATES),
+        "risk": c.pop("risk"), "onset": _to_datetime64(c.pop("onset")),
+        "priority": c.pop("priority"), "days_left": c.pop("days_left"), "day": c.pop("day"),
+        "health": c.pop("health"), "band": c.pop("band"), "health_delta_7d": c.pop("health_delta_7d"),
+        "weakest_factor": c.pop("weakest_factor"),
+        "plan_status": _categorical(c.pop("plan_status"), _core.PLAN_STATUS),
+        **c,
+    }, index=pd.Index(info["account"], name="account"))
+    for name, values in metrics.items():
+        frame[name] = values
+    return frame
 
 
 # ---- the portfolio ------------------------------------------------------------------
@@ -387,6 +407,17 @@ class Portfolio:
     def evaluate(self, as_of: DateLike, threads: int = 1) -> ScanResult:
         """Tonight's results as of a date: metrics, health, signals, state and the worklist."""
         return ScanResult(self, self._p.evaluate(_day(as_of), int(threads)))
+
+    def scan(self, as_of: DateLike, on_block: Callable[[Any], Any], *, threads: int = 1, block: int = 16384,
+             keep: int = 1000) -> ScanResult:
+        """Tonight's results in bounded memory: the accounts are evaluated
+        `block` at a time and each block goes to `on_block` as a DataFrame
+        (the columns of ScanResult.accounts, in portfolio order), for example
+        to append to a file. Returns the worklist only: the full results of
+        its first `keep` accounts, with the counts of every account.
+        An exception from `on_block` stops the scan and is raised here."""
+        return ScanResult(self, self._p.scan(_day(as_of), lambda c: on_block(_result_frame(c, self._p)),
+                                             int(threads), int(block), int(keep)))
 
     def plan_reports(self, as_of: DateLike) -> PlanResults:
         """Every account's plan as the scan sees it on a day (declared progress

@@ -557,6 +557,39 @@ static void scan_events(table* t) {
   }
 }
 
+
+/* What a scan's sink saw: each block's accounts in order, their states. */
+struct scan_seen {
+  const fv_portfolio* portfolio;
+  int blocks, stop_after, ordered, explained;
+  size_t n;
+  int8_t state[8];
+};
+
+static int scan_collect(const fv_scan_result* block, void* user_data) {
+  struct scan_seen* seen = (struct scan_seen*)user_data;
+  size_t n = 0, k;
+  uint32_t idx[8];
+  int8_t st[8];
+  fv_buf buf = {0};
+  ++seen->blocks;
+  if (fv_scan_result_account_count(block, &n) != FV_OK || n > 8 ||
+      fv_scan_result_account_indices(block, n, idx) != FV_OK ||
+      fv_scan_result_accounts(block, n, st, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) != FV_OK)
+    return 0;
+  if (seen->blocks == 1) seen->ordered = 1;
+  for (k = 0; k < n; ++k) {
+    if (idx[k] != seen->n || seen->n >= 8) seen->ordered = 0;
+    else seen->state[seen->n] = st[k];
+    ++seen->n;
+  }
+  if (n > 0 && fv_portfolio_explain_json(seen->portfolio, block, 0, &buf) == FV_OK && buf.ptr &&
+      strstr(buf.ptr, "\"metrics\"") != NULL)
+    seen->explained = 1;
+  fv_buf_dispose(&buf);
+  return seen->stop_after == 0 || seen->blocks < seen->stop_after;
+}
+
 static void run_scan(void) {
   const int32_t day14 = SIG_DAY + 14;
   fv_portfolio* p = NULL;
@@ -645,6 +678,55 @@ static void run_scan(void) {
             worklist[2] == 2, "worklist %u %u %u", worklist[0], worklist[1], worklist[2]);
   CHECK(fv_scan_result_worklist(r, 4, worklist) == FV_E_INVALID && strcmp(fv_last_error(), "n: has 4 for 3 accounts in the worklist") == 0,
         "%s", fv_last_error());
+
+  /* The scan in blocks: the same states, block by block, and the worklist kept. */
+  {
+    struct scan_seen seen;
+    fv_scan_result* top = NULL;
+    fv_scan_result* untouched = (fv_scan_result*)0x1;
+    fv_buf full_json = {0}, top_json = {0};
+    uint32_t indices[4] = {9, 9, 9, 9};
+    memset(&seen, 0, sizeof seen);
+    seen.portfolio = p;
+    status = fv_portfolio_scan(p, day14, 2, 3, 3, scan_collect, &seen, &top);
+    CHECK(status == FV_OK, "scan: %s", fv_last_error());
+    CHECK(seen.blocks == 2 && seen.n == 4 && seen.ordered, "blocks %d, accounts %zu, ordered %d", seen.blocks, seen.n,
+          seen.ordered);
+    CHECK(seen.state[0] == FV_STATE_STALLED && seen.state[1] == FV_STATE_STALLED &&
+              seen.state[2] == FV_STATE_AT_RISK && seen.state[3] == FV_STATE_OK, "block states %d %d %d %d", seen.state[0], seen.state[1], seen.state[2],
+          seen.state[3]);
+    CHECK(seen.explained, "explain_json of a block");
+    CHECK(fv_scan_result_account_count(top, &n) == FV_OK && n == 3, "kept %zu", n);
+    CHECK(fv_scan_result_account_indices(top, 3, indices) == FV_OK && indices[0] == 1 && indices[1] == 0 &&
+              indices[2] == 2, "kept %u %u %u", indices[0], indices[1], indices[2]);
+    CHECK(fv_scan_result_worklist_total(top, &n) == FV_OK && n == 3, "worklist total %zu", n);
+    CHECK(fv_scan_result_by_state(top, &ok, &at_risk, &stalled) == FV_OK && ok == 1 && at_risk == 1 && stalled == 2,
+          "scan counts %zu %zu %zu", ok, at_risk, stalled);
+    CHECK(fv_portfolio_worklist_json(p, r, &full_json) == FV_OK && fv_portfolio_worklist_json(p, top, &top_json) == FV_OK &&
+              full_json.ptr && top_json.ptr && strcmp(full_json.ptr, top_json.ptr) == 0,
+          "the scan's worklist JSON is evaluate's");
+    fv_buf_dispose(&full_json);
+    fv_buf_dispose(&top_json);
+    fv_scan_result_free(top);
+    CHECK(fv_portfolio_scan(p, day14, 1, 2, 1, scan_collect, &seen, &top) == FV_OK &&
+              fv_scan_result_account_count(top, &n) == FV_OK && n == 1 &&
+              fv_scan_result_worklist_total(top, &n) == FV_OK && n == 3 &&
+              fv_scan_result_account_indices(top, 1, indices) == FV_OK && indices[0] == 1,
+          "keep 1: %s", fv_last_error());
+    fv_scan_result_free(top);
+    seen.stop_after = 1;
+    seen.blocks = 0;
+    CHECK(fv_portfolio_scan(p, day14, 1, 2, 5, scan_collect, &seen, &untouched) == FV_E_CANCELLED &&
+              untouched == (fv_scan_result*)0x1 && seen.blocks == 1 && strcmp(fv_last_error(), "sink: stopped the scan") == 0,
+          "a sink that stops: %s", fv_last_error());
+    CHECK(fv_portfolio_scan(p, day14, 1, 2, 5, NULL, NULL, &untouched) == FV_E_INVALID &&
+              strcmp(fv_last_error(), "sink: must not be NULL") == 0, "%s", fv_last_error());
+    CHECK(fv_portfolio_scan(p, day14, 1, 0, 5, scan_collect, &seen, &untouched) == FV_E_INVALID &&
+              strcmp(fv_last_error(), "options.block: must be at least 1") == 0 && untouched == (fv_scan_result*)0x1,
+          "%s", fv_last_error());
+    CHECK(fv_scan_result_account_indices(r, 4, indices) == FV_OK && indices[0] == 0 && indices[3] == 3,
+          "evaluate's indices");
+  }
 
   /* JSON. */
   CHECK(fv_portfolio_worklist_json(p, r, &buf) == FV_OK && buf.ptr != NULL, "%s", fv_last_error());

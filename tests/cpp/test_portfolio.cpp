@@ -772,6 +772,70 @@ TEST(Portfolio, WorklistIsRankedByStateThenPriority) {
   }
 }
 
+// The streamed scan hands over the same results evaluate() holds, in blocks
+// of consecutive accounts, and keeps the same worklist, whatever the block
+// size and the threads.
+TEST(Portfolio, ScanStreamsWhatEvaluateHolds) {
+  fv::GeneratorOptions o;
+  o.accounts = 130;
+  fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  for (std::size_t i = 0; i < 12; ++i)  // some left, one tonight
+    g.accounts[i].exit = std::max(g.accounts[i].signature, o.as_of - static_cast<int>(i));
+  fv::Portfolio p = fv::make_portfolio(g, {});
+  p.ingest(g.events.batch());
+  const fv::ScanResult full = p.evaluate(o.as_of);
+  ASSERT_GT(full.worklist.size(), 20u);
+  ASSERT_LT(full.worklist.size(), full.by_state[1] + full.by_state[2]);  // the exits are off it
+  for (const std::size_t block : {std::size_t{1}, std::size_t{7}, std::size_t{130}, std::size_t{1000}})
+    for (const unsigned threads : {1u, 3u}) {
+      SCOPED_TRACE("block " + std::to_string(block) + ", threads " + std::to_string(threads));
+      std::size_t next = 0, blocks = 0;
+      const fv::ScanResult r = p.scan(o.as_of, [&](std::span<fv::AccountResult> rs) {
+        ++blocks;
+        ASSERT_LE(rs.size(), block);
+        for (const fv::AccountResult& x : rs) {
+          ASSERT_EQ(x.account, next);
+          EXPECT_EQ(p.account_result_json(x), p.account_result_json(full.accounts[next]));
+          ++next;
+        }
+      }, {threads, block, 1000});
+      EXPECT_EQ(next, p.size());
+      EXPECT_EQ(blocks, (p.size() + block - 1) / block);
+      EXPECT_EQ(r.by_state, full.by_state);
+      EXPECT_EQ(r.worklist_total, full.worklist.size());
+      EXPECT_EQ(p.worklist_json(r), p.worklist_json(full));
+    }
+  // Keeping the first five: the same five, in rank order, and the total.
+  const fv::ScanResult top = p.scan(o.as_of, [](std::span<fv::AccountResult>) {}, {2, 16, 5});
+  ASSERT_EQ(top.accounts.size(), 5u);
+  EXPECT_EQ(top.worklist, (std::vector<std::uint32_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(top.worklist_total, full.worklist.size());
+  for (std::size_t k = 0; k < 5; ++k)
+    EXPECT_EQ(p.account_result_json(top.accounts[k]), p.account_result_json(full.accounts[full.worklist[k]]));
+  const fv::ScanResult none = p.scan(o.as_of, [](std::span<fv::AccountResult>) {}, {1, 50, 0});
+  EXPECT_TRUE(none.accounts.empty());
+  EXPECT_EQ(none.worklist_total, full.worklist.size());
+}
+
+TEST(Portfolio, ScanStopsOnTheSinksErrorAndRefusesBadOptions) {
+  fv::GeneratorOptions o;
+  o.accounts = 40;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::Portfolio p = fv::make_portfolio(g, {});
+  p.ingest(g.events.batch());
+  int calls = 0;
+  EXPECT_THROW(p.scan(o.as_of, [&](std::span<fv::AccountResult>) {
+    if (++calls == 2) throw std::runtime_error("disk full");
+  }, {1, 10, 1000}), std::runtime_error);
+  EXPECT_EQ(calls, 2);
+  fvtest::expect_invalid_at([&] { (void)p.scan(o.as_of, [](std::span<fv::AccountResult>) {}, {1, 0, 10}); },
+                            "options.block");
+  fvtest::expect_invalid_at([&] { (void)p.scan(o.as_of, fv::ResultSink{}); }, "sink");
+  fv::Portfolio empty(fv::PortfolioConfig{});
+  const fv::ScanResult r = empty.scan(o.as_of, [&](std::span<fv::AccountResult>) { ADD_FAILURE(); });
+  EXPECT_EQ(r.worklist_total, 0u);
+}
+
 // The goals of the issue, on a fixed seed, with night-by-night scans.
 TEST(DetectionQuality, MeetsTheGoalsOnAFixedSeed) {
   fv::GeneratorOptions o;

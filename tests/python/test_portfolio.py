@@ -73,6 +73,42 @@ def test_worklist_frame_is_the_json_worklist(scanned):
     np.testing.assert_allclose(w["priority"], acc["risk"] * acc["arr"] * (1 + elapsed), rtol=1e-12)
 
 
+def test_scan_streams_the_frames_evaluate_holds(scanned):
+    p, _, result = scanned
+    blocks = []
+    streamed = p.scan(result.as_of, blocks.append, threads=2, block=37, keep=10**6)
+    assert [len(b) for b in blocks] == [37] * 5 + [15]
+    pd.testing.assert_frame_equal(pd.concat(blocks), result.accounts)
+    assert streamed.by_state == result.by_state
+    assert streamed.worklist_total == len(result.worklist) == len(streamed)
+    pd.testing.assert_frame_equal(streamed.worklist, result.worklist)
+    assert streamed.worklist_json() == result.worklist_json()
+
+    top = p.scan(result.as_of, lambda frame: None, block=64, keep=5)
+    assert len(top) == 5 and top.worklist_total == len(result.worklist)
+    pd.testing.assert_frame_equal(top.worklist, result.worklist.iloc[:5])
+    first, sixth = result.worklist["account"].iloc[0], result.worklist["account"].iloc[5]
+    assert top.explain(first) == result.explain(first)
+    with pytest.raises(fv.NotFoundError, match="not among this scan's kept accounts"):
+        top.explain(sixth)
+
+
+def test_scan_stops_on_the_callbacks_error(scanned):
+    p, _, result = scanned
+    seen = []
+
+    def write(frame):
+        seen.append(len(frame))
+        if len(seen) == 2:
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        p.scan(result.as_of, write, block=50)
+    assert seen == [50, 50]
+    with pytest.raises(fv.InvalidError, match="options.block: must be at least 1"):
+        p.scan(result.as_of, write, block=0)
+
+
 def test_metrics_agree_with_pandas(sample, scanned):
     """Six metrics recomputed from the events with pandas, from their definitions."""
     _, _, result = scanned
