@@ -438,11 +438,31 @@ void apply_event(AccountActivity& a, const ActivityProfile& p, EventType type, s
 
 // ---- the arena -----------------------------------------------------------------
 
+namespace {
+// Slabs are mapped from the system, not malloc'd: glibc serves 2 MiB from its
+// heap once its mmap threshold has grown, and keeps what is freed there, so a
+// compaction's old slabs stayed resident after they were released.
+std::size_t page_round(std::size_t n) noexcept { return (n + 4095) / 4096 * 4096; }
+void* map_slab(std::size_t size, std::size_t align) {
+  const std::size_t mapped = page_round(size) + (align > 4096 ? align : 0);
+  void* m = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) throw std::bad_alloc();
+  const auto base = reinterpret_cast<std::uintptr_t>(m);
+  const std::uintptr_t start = align > 4096 ? (base + align - 1) / align * align : base;
+  // The unaligned head and the tail beyond the slab go back at once.
+  if (start > base) munmap(m, start - base);
+  if (const std::size_t tail = base + mapped - (start + page_round(size)); tail > 0)
+    munmap(reinterpret_cast<void*>(start + page_round(size)), tail);
+  return reinterpret_cast<void*>(start);
+}
+void unmap_slab(void* p, std::size_t size) noexcept { munmap(p, page_round(size)); }
+}  // namespace
+
 SlabPool::~SlabPool() { trim(0); }
 void SlabPool::trim(std::size_t keep) noexcept {
   const std::lock_guard lock(mutex_);
   while (!slabs_.empty() && slabs_.size() * ActivityArena::kSlab > keep) {
-    std::free(slabs_.back());
+    unmap_slab(slabs_.back(), ActivityArena::kSlab);
     slabs_.pop_back();
   }
 }
@@ -462,7 +482,7 @@ void SlabPool::give(std::byte* slab) noexcept {
   try {
     slabs_.push_back(slab);
   } catch (...) {
-    std::free(slab);
+    unmap_slab(slab, ActivityArena::kSlab);
   }
 }
 
@@ -491,7 +511,7 @@ void ActivityArena::release_all() noexcept {
     if (pool_ && n == kSlab)
       pool_->give(p);
     else
-      std::free(p);
+      unmap_slab(p, n);
   }
   slabs_.clear();
   next_ = end_ = nullptr;
@@ -507,9 +527,7 @@ std::byte* ActivityArena::allocate(std::size_t bytes) {
     if (size == kSlab && bytes <= kSlab && pool_) p = pool_->take();
     if (!p) {
       size = std::max(size, (bytes + 63) / 64 * 64);
-      const std::size_t align = size == kSlab ? kSlab : 64;
-      p = std::aligned_alloc(align, size);
-      if (!p) throw std::bad_alloc();
+      p = map_slab(size, size == kSlab ? kSlab : 4096);
 #ifdef MADV_HUGEPAGE
       if (size == kSlab) madvise(p, size, MADV_HUGEPAGE);
 #endif
@@ -517,7 +535,7 @@ std::byte* ActivityArena::allocate(std::size_t bytes) {
     try {
       slabs_.emplace_back(static_cast<std::byte*>(p), size);
     } catch (...) {
-      std::free(p);
+      unmap_slab(p, size);
       throw;
     }
     held_ += size;

@@ -273,6 +273,39 @@ TEST(Ingest, OneByteCodesReadLikeFourByteCodes) {
   for (std::size_t i = 0; i < wide.size(); ++i) ASSERT_EQ(wide.activity(i), narrow.activity(i)) << i;
 }
 
+// A dictionary of more than two values per account is hashed row by row
+// instead of once per value: the identities, hence the states, are the same.
+TEST(Ingest, LargeDictionariesAreHashedRowByRowToTheSameState) {
+  fv::GeneratorOptions o;
+  o.accounts = 60;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  fv::Portfolio hashed_once = fv::make_portfolio(g, {});
+  hashed_once.ingest(g.events.batch());
+  fv::EventBatch b = g.events.batch();
+  std::vector<std::string_view> actors(b.actor.values.begin(), b.actor.values.end());
+  std::vector<std::string_view> items(b.item.values.begin(), b.item.values.end());
+  const std::vector<std::string> unused = [] {
+    std::vector<std::string> v;
+    for (int k = 0; k < 70000; ++k) v.push_back("unused-" + std::to_string(k));
+    return v;
+  }();
+  for (const std::string& u : unused) {
+    actors.push_back(u);
+    items.push_back(u);
+  }
+  b.actor.values = actors;
+  b.item.values = items;
+  ASSERT_GT(actors.size(), 2 * g.accounts.size() + 65536);
+  for (const unsigned threads : {1u, 2u}) {
+    fv::Portfolio per_row = fv::make_portfolio(g, {});
+    fv::IngestOptions options;
+    options.threads = threads;
+    per_row.ingest(b, options);
+    for (std::size_t i = 0; i < per_row.size(); ++i) ASSERT_EQ(per_row.activity(i), hashed_once.activity(i)) << i;
+    EXPECT_EQ(per_row.results_json(per_row.evaluate(o.as_of)), hashed_once.results_json(hashed_once.evaluate(o.as_of)));
+  }
+}
+
 TEST(Ingest, AnyNegativeCodeMeansNone) {
   // events.hpp: a negative code is "none" for its row, whatever its value.
   fv::EventTable t;
