@@ -846,6 +846,11 @@ PYBIND11_MODULE(_core, m) {
       .def("__len__", [](const fv::ScanResult& r) { return r.accounts.size(); })
       .def_property_readonly("by_state", [](const fv::ScanResult& r) { return r.by_state; })
       .def_readonly("worklist_total", &fv::ScanResult::worklist_total)
+      .def_property_readonly("indices", [](const fv::ScanResult& r) {
+        std::vector<std::uint32_t> at(r.accounts.size());
+        for (std::size_t i = 0; i < at.size(); ++i) at[i] = r.accounts[i].account;
+        return to_numpy(at);
+      })
       .def_property_readonly("worklist", [](const fv::ScanResult& r) { return to_numpy(r.worklist); });
 
   py::class_<Generated>(m, "GeneratedPortfolio")

@@ -248,7 +248,7 @@ class ScanResult:
         """One account's result: metrics, every fired signal with its evidence,
         cause and action, the health score and the plan status."""
         i = self._portfolio._index(account)
-        held = self._columns["index"]
+        held = self._core.indices
         if not (i < len(held) and held[i] == i):  # a scan's result holds the worklist's first accounts
             at = np.flatnonzero(held == i)
             if len(at) == 0:
