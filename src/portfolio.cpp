@@ -1096,6 +1096,17 @@ struct Ranked {
   double priority = 0;
 };
 
+// Counts each result's state and notes the rank key of those the worklist takes
+// (flagged, and not exited by the night).
+template <class Exited>
+void tally(std::span<const AccountResult> results, Exited exited, ScanResult& out, std::vector<Ranked>& flagged) {
+  for (const AccountResult& r : results) {
+    const AccountState s = r.assessment.state;
+    ++out.by_state[static_cast<std::size_t>(s)];
+    if (s != AccountState::ok && !exited(r.account)) flagged.push_back({r.account, s, r.priority});
+  }
+}
+
 void rank_worklist(std::vector<Ranked>& list, const std::vector<Account>& accounts) {
   std::sort(list.begin(), list.end(), [&](const Ranked& x, const Ranked& y) {
     if (x.state != y.state) return x.state > y.state;
@@ -1120,11 +1131,7 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
         for (std::size_t i = lo; i < hi; ++i) im.evaluate_one(i, as_of, *scratch, out.accounts[i]);
       });
   std::vector<Ranked> flagged;
-  for (const AccountResult& r : out.accounts) {
-    const AccountState s = r.assessment.state;
-    ++out.by_state[static_cast<std::size_t>(s)];
-    if (s != AccountState::ok && !im.exited(r.account, as_of)) flagged.push_back({r.account, s, r.priority});
-  }
+  tally(out.accounts, [&](std::size_t i) { return im.exited(i, as_of); }, out, flagged);
   rank_worklist(flagged, im.accounts);
   for (const Ranked& f : flagged) out.worklist.push_back(f.account);
   out.worklist_total = out.worklist.size();
@@ -1151,13 +1158,9 @@ ScanResult Portfolio::scan(Day as_of, const ResultSink& sink, const ScanOptions&
                                 im.evaluate_one(first + j, as_of, *x, block[j]);
                               }
                             });
-    for (std::size_t j = 0; j < size; ++j) {
-      const AccountResult& r = block[j];
-      const AccountState s = r.assessment.state;
-      ++out.by_state[static_cast<std::size_t>(s)];
-      if (s != AccountState::ok && !im.exited(r.account, as_of)) flagged.push_back({r.account, s, r.priority});
-    }
-    sink(std::span<AccountResult>(block.data(), size));
+    const std::span<AccountResult> results(block.data(), size);
+    tally(results, [&](std::size_t i) { return im.exited(i, as_of); }, out, flagged);
+    sink(results);
   }
   block = {};
   rank_worklist(flagged, im.accounts);
