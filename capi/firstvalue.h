@@ -295,9 +295,11 @@ typedef struct fv_event_batch {
   const uint64_t* id;    /* NULL: no column; 0 = none */
 } fv_event_batch;
 
-/* Called on the calling thread after each chunk of rows (one to sixteen million:
- * about four per account), and once at the end with rows_done == rows_total. Return nonzero to continue, 0 to cancel; 0
- * from the final call changes nothing, as every row is applied by then. */
+/* Called on the calling thread after each pass over a range of accounts (at
+ * most two rows per account, a 64th of the batch or a million rows, whichever
+ * is most) with the accepted rows applied so far, and once at the end with
+ * rows_done == rows_total. Return nonzero to continue, 0 to cancel; 0 from the
+ * final call changes nothing, as every row is applied by then. */
 typedef int (*fv_progress_fn)(size_t rows_done, size_t rows_total, void* user_data);
 
 /* max_rejected without a limit. */
@@ -318,9 +320,11 @@ typedef struct fv_ingest_report fv_ingest_report;
  *    strict). Nothing changed; *out is untouched.
  *  - FV_E_CANCELLED: `progress` returned 0. A documented exception to the
  *    out-parameter rule: *out IS written (the caller frees it), with
- *    cancelled = 1 and `applied` counting the accepted rows applied for every
- *    account, and no later row is. Ingestion is idempotent, so submitting
- *    the same batch again completes it exactly.
+ *    cancelled = 1 and `applied` counting the accepted rows applied: the
+ *    accounts of the passes done have all their rows and the others none
+ *    (an account with more rows than a pass takes gets passes of its own,
+ *    over successive windows of the batch). Ingestion is idempotent, so
+ *    submitting the same batch again completes it exactly.
  * `progress` may be NULL; `user_data` is passed to it untouched. `threads`: 1
  * for the calling thread only, 0 for one per hardware thread. The caller owns
  * *out (fv_ingest_report_free). */

@@ -12,17 +12,22 @@ namespace firstvalue {
 //
 // One malloc'd block per account: a Head, then sections packed back to back
 // with no padding (read and written through memcpy). Days are relative to the
-// signature, in 16 bits. The sections, in order:
+// signature, in a "day" field of one byte while every one the sections hold
+// is in [0, 254] (255 = none), as during onboarding, and of two (i16) from the
+// first one that is not (the block is then `wide`): a million onboarding
+// accounts' states fit in half the memory that way, and the width depends
+// only on which events there are, so equal histories still give equal bytes.
+// The sections, in order:
 //   bits     per 64-day word: usage, touch, outreach (3 × u64), days [0, kHorizonDays)
-//   extra    users not in the plan, by identity: id u64, first i16, last i16, weeks u64
-//   feature  by identity: id u64, first use i16
-//   ticket   by identity: id u64, opened i16, closed i16, severity u8 (0 = not given)
+//   extra    users not in the plan, by identity: id u64, first day, last day, weeks u64
+//   feature  by identity: id u64, first use day
+//   ticket   by identity: id u64, opened day, closed day, severity u8 (0 = not given)
 //   reply    the sponsor's 3 earliest and 3 latest replies: Sample, ascending
 //   meeting  the 4 latest postponements or cancellations: Sample, ascending
-//   slot     one per planned user once one of them logged in: first i16, last i16
+//   slot     one per planned user once one of them logged in: first day, last day
 //   matrix   one row per onboarding week, one bit per slot: who was active
-//   done     by node: node u32, day i16
-//   redate   by (node, on, to): node u32, on i16, to i16
+//   done     by node: node u16, day
+//   redate   by (node, on, to): node u16, on day, to day
 // Every section is a set or holds minima and maxima, which is what makes
 // ingestion idempotent and order-independent.
 
@@ -30,16 +35,36 @@ namespace {
 
 constexpr std::int16_t kNone = std::numeric_limits<std::int16_t>::min();
 
+// Widest first, so that it packs into 36 bytes. Planned users (slots) and
+// plan nodes (done) are at most 65,535 per account, as the portfolio checks.
 struct Head {
-  std::uint8_t words = 0, rows = 0, replies = 0, meetings = 0;
-  std::uint32_t extras = 0, features = 0, tickets = 0, slots = 0, done = 0, redates = 0;
+  std::uint32_t extras = 0, features = 0, tickets = 0, redates = 0;
+  std::uint16_t slots = 0, done = 0;
   std::int16_t pre_touch = kNone, last_touch = kNone, last_usage = kNone, last_outreach = kNone, last_meeting = kNone;
+  std::uint8_t words = 0, rows = 0, replies = 0, meetings = 0, wide = 0;
   bool operator==(const Head&) const = default;
 };
+static_assert(sizeof(Head) == 36);
 
 enum Sec : int { s_bits, s_extra, s_feature, s_ticket, s_reply, s_meeting, s_slot, s_matrix, s_done, s_redate, s_end };
 constexpr std::size_t kSample = 12;
-constexpr std::size_t kFixedElem[] = {24, 20, 10, 13, kSample, kSample, 4, 0, 6, 8};
+// Element sizes by section, narrow and wide; the matrix's is its stride.
+constexpr std::size_t kElem[2][s_end] = {{24, 18, 9, 11, kSample, kSample, 2, 0, 3, 4},
+                                         {24, 20, 10, 13, kSample, kSample, 4, 0, 4, 6}};
+// The fields of an element, in order: a day (-1), or so many other bytes.
+constexpr int kDay = -1;
+constexpr std::array<std::array<int, 4>, s_end> kShape{{{24},
+                                                        {8, kDay, kDay, 8},
+                                                        {8, kDay},
+                                                        {8, kDay, kDay, 1},
+                                                        {int{kSample}},
+                                                        {int{kSample}},
+                                                        {kDay, kDay},
+                                                        {},
+                                                        {2, kDay},
+                                                        {2, kDay, kDay}}};
+// The days a narrow block can hold.
+constexpr bool narrow_day(int rel) noexcept { return rel >= 0 && rel <= 254; }
 constexpr std::size_t kReplies = 6, kMeetings = 4;
 
 template <class T>
@@ -54,32 +79,34 @@ void store(std::byte* p, T v) noexcept {
 }
 
 std::size_t stride(const Head& h) noexcept { return (h.slots + 7) / 8; }
-std::size_t elem(const Head& h, int s) noexcept { return s == s_matrix ? stride(h) : kFixedElem[s]; }
+std::size_t elem(const Head& h, int s) noexcept { return s == s_matrix ? stride(h) : kElem[h.wide][s]; }
+std::size_t day_bytes(const Head& h) noexcept { return h.wide ? 2 : 1; }
 // A chain of adds that stops at `s`: with `s` known where it is inlined it
 // folds to the adds before it. (Summing an array of the section sizes instead
 // lets GCC vectorise the sum through the stack, which stalls on every call.)
 std::size_t offset(const Head& h, int s) noexcept {
+  const std::size_t* const e = kElem[h.wide];
   std::size_t off = sizeof(Head);
   if (s == s_bits) return off;
-  off += kFixedElem[s_bits] * h.words;
+  off += e[s_bits] * h.words;
   if (s == s_extra) return off;
-  off += kFixedElem[s_extra] * h.extras;
+  off += e[s_extra] * h.extras;
   if (s == s_feature) return off;
-  off += kFixedElem[s_feature] * h.features;
+  off += e[s_feature] * h.features;
   if (s == s_ticket) return off;
-  off += kFixedElem[s_ticket] * h.tickets;
+  off += e[s_ticket] * h.tickets;
   if (s == s_reply) return off;
-  off += kFixedElem[s_reply] * h.replies;
+  off += e[s_reply] * h.replies;
   if (s == s_meeting) return off;
-  off += kFixedElem[s_meeting] * h.meetings;
+  off += e[s_meeting] * h.meetings;
   if (s == s_slot) return off;
-  off += kFixedElem[s_slot] * h.slots;
+  off += e[s_slot] * h.slots;
   if (s == s_matrix) return off;
   off += std::size_t{h.rows} * stride(h);
   if (s == s_done) return off;
-  off += kFixedElem[s_done] * h.done;
+  off += e[s_done] * h.done;
   if (s == s_redate) return off;
-  return off + kFixedElem[s_redate] * h.redates;
+  return off + e[s_redate] * h.redates;
 }
 std::size_t block_size(const Head& h) noexcept { return offset(h, s_end); }
 
@@ -99,6 +126,19 @@ std::int16_t rel_day(Day day, Day signature) noexcept {
 }
 Day abs_day(std::int16_t rel, Day signature) noexcept { return rel == kNone ? kNever : signature + rel; }
 std::int16_t min_rel(std::int16_t x, std::int16_t y) noexcept { return x == kNone ? y : (y == kNone ? x : std::min(x, y)); }
+
+// A day field of a block, narrow or wide.
+std::int16_t get_day(const std::byte* p, bool wide) noexcept {
+  if (wide) return load<std::int16_t>(p);
+  const auto v = load<std::uint8_t>(p);
+  return v == 255 ? kNone : static_cast<std::int16_t>(v);
+}
+void put_day(std::byte* p, bool wide, std::int16_t v) noexcept {
+  if (wide)
+    store(p, v);
+  else
+    store(p, static_cast<std::uint8_t>(v == kNone ? 255 : v));
+}
 
 }  // namespace
 
@@ -132,6 +172,31 @@ struct ActivityBlock {
     if (!(a.block_ & AccountActivity::kInArena)) std::free(a.data());
     place(a, p, &arena);
   }
+  // A copy of `from` in `arena`, at the same capacity, into the empty `to`.
+  static void copy_to(const AccountActivity& from, AccountActivity& to, ActivityArena& arena) {
+    if (!from.block_) return;
+    const std::size_t n = from.bytes();
+    std::byte* p = arena.allocate(capacity(n));
+    std::memcpy(p, from.data(), n);
+    place(to, p, &arena);
+  }
+  // `from`'s state into `a`: in a's block when it is of the same size class
+  // (states only grow, so it then fits), else in a new block of `arena`.
+  static void write_back(const AccountActivity& from, AccountActivity& a, ActivityArena& arena) {
+    const std::size_t n = from.bytes();
+    if (n == 0) return;
+    const std::size_t old = a.bytes();
+    if (old != 0 && capacity(old) == capacity(n)) {
+      std::memcpy(a.data(), from.data(), n);
+      return;
+    }
+    std::byte* p = arena.allocate(capacity(n));
+    std::memcpy(p, from.data(), n);
+    release(a, old, &arena);
+    place(a, p, &arena);
+  }
+  static void forget(AccountActivity& a) noexcept { a.block_ = 0; }
+
   static const std::byte* at(const AccountActivity& a, int s) noexcept { return a.data() + offset(head(a), s); }
   static std::byte* at(AccountActivity& a, int s) noexcept { return a.data() + offset(head(a), s); }
 
@@ -155,11 +220,61 @@ struct ActivityBlock {
     }
     std::byte* p = allocate(to, arena);
     std::memcpy(p, a.data(), size);
+    release(a, size, arena);
+    place(a, p, arena);
+  }
+  // Lets go of a's block, of `size` bytes, before it is pointed elsewhere.
+  static void release(AccountActivity& a, std::size_t size, ActivityArena* arena) noexcept {
     if (a.block_ & AccountActivity::kInArena) {
       if (arena) arena->garbage_ += capacity(size);
     } else {
       std::free(a.data());
     }
+  }
+  static std::size_t count(const Head& h, int s) noexcept {
+    switch (s) {
+      case s_bits: return h.words;
+      case s_extra: return h.extras;
+      case s_feature: return h.features;
+      case s_ticket: return h.tickets;
+      case s_reply: return h.replies;
+      case s_meeting: return h.meetings;
+      case s_slot: return h.slots;
+      case s_matrix: return h.rows;
+      case s_done: return h.done;
+      default: return h.redates;
+    }
+  }
+  // Rewrites a narrow block with its day fields in two bytes.
+  static void widen(AccountActivity& a, ActivityArena* arena) {
+    const Head from = head(a);
+    if (from.wide) return;
+    Head to = from;
+    to.wide = 1;
+    const std::size_t size = block_size(from);
+    std::byte* p = allocate(capacity(block_size(to)), arena);
+    std::memcpy(p, &to, sizeof to);
+    for (int s = 0; s < s_end; ++s) {
+      const std::byte* in = a.data() + offset(from, s);
+      std::byte* out = p + offset(to, s);
+      if (s == s_matrix) {
+        std::memcpy(out, in, from.rows * stride(from));
+        continue;
+      }
+      for (std::size_t k = 0; k < count(from, s); ++k)
+        for (const int field : kShape[static_cast<std::size_t>(s)]) {
+          if (field == kDay) {
+            put_day(out, true, get_day(in, false));
+            in += 1;
+            out += 2;
+          } else {
+            std::memcpy(out, in, static_cast<std::size_t>(field));
+            in += field;
+            out += field;
+          }
+        }
+    }
+    release(a, size, arena);
     place(a, p, arena);
   }
   static void erase(AccountActivity& a, int s, std::size_t index) {
@@ -190,7 +305,7 @@ struct ActivityBlock {
   static std::byte* upsert(AccountActivity& a, int s, std::uint32_t Head::*n, std::uint64_t id, ActivityArena* arena,
                            Init init) {
     Head& h = head(a);
-    const std::size_t e = kFixedElem[s];
+    const std::size_t e = elem(h, s);
     const std::size_t k = lower(at(a, s), h.*n, e, id);
     std::byte* p = at(a, s) + k * e;
     if (k < h.*n && load<std::uint64_t>(p) == id) return p;
@@ -274,7 +389,27 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
   create(a, arena);
   const Day day = day_of(ts);
   const std::int16_t rel = rel_day(day, p.signature);
+  // The events whose day a section keeps widen a narrow block that cannot hold it.
+  switch (type) {
+    case EventType::login:
+    case EventType::feature_use:
+    case EventType::ticket_opened:
+    case EventType::ticket_closed:
+    case EventType::milestone_completed:
+      if (!narrow_day(rel)) widen(a, arena);
+      break;
+    case EventType::milestone_redated:
+      if (!narrow_day(rel) || !narrow_day(rel_day(day_of(static_cast<std::int64_t>(value)), p.signature)))
+        widen(a, arena);
+      break;
+    default:
+      break;
+  }
   Head* h = &head(a);
+  const bool wide = h->wide;
+  const std::size_t d = day_bytes(*h);
+  auto lower_day = [&](std::byte* q) { put_day(q, wide, min_rel(get_day(q, wide), rel)); };
+  auto raise_day = [&](std::byte* q) { put_day(q, wide, std::max(get_day(q, wide), rel)); };
   auto touched = [&] {
     set_bit(a, rel, 1, arena);
     h = &head(a);
@@ -291,16 +426,13 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
     if (slot < p.planned_users.size() && p.planned_users[slot] == actor) {
       if (h->slots == 0) {
         std::byte* s = open(a, s_slot, 0, p.planned_users.size(), arena);
-        for (std::size_t k = 0; k < p.planned_users.size(); ++k) {
-          store(s + 4 * k, kNone);
-          store(s + 4 * k + 2, kNone);
-        }
+        for (std::size_t k = 0; k < 2 * p.planned_users.size(); ++k) put_day(s + d * k, wide, kNone);
         h = &head(a);
-        h->slots = static_cast<std::uint32_t>(p.planned_users.size());
+        h->slots = static_cast<std::uint16_t>(p.planned_users.size());
       }
-      std::byte* s = at(a, s_slot) + 4 * slot;
-      store(s, min_rel(load<std::int16_t>(s), rel));
-      store(s + 2, std::max(load<std::int16_t>(s + 2), rel));
+      std::byte* s = at(a, s_slot) + 2 * d * slot;
+      lower_day(s);
+      raise_day(s + d);
       if (week < 0) return;
       if (h->rows <= week) {
         const std::size_t add = static_cast<std::size_t>(week) + 1 - h->rows;
@@ -312,19 +444,19 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       *cell |= static_cast<std::byte>(1u << (slot % 8));
       return;
     }
-    std::byte* u = upsert(a, s_extra, &Head::extras, actor, arena, [](std::byte* q) {
-      store(q, kNone);
-      store(q + 2, kNone);
+    std::byte* u = upsert(a, s_extra, &Head::extras, actor, arena, [&](std::byte* q) {
+      put_day(q, wide, kNone);
+      put_day(q + d, wide, kNone);
     });
-    store(u + 8, min_rel(load<std::int16_t>(u + 8), rel));
-    store(u + 10, std::max(load<std::int16_t>(u + 10), rel));
-    if (week >= 0) store(u + 12, load<std::uint64_t>(u + 12) | 1ull << week);
+    lower_day(u + 8);
+    raise_day(u + 8 + d);
+    if (week >= 0) store(u + 8 + 2 * d, load<std::uint64_t>(u + 8 + 2 * d) | 1ull << week);
   };
   // The ticket's element, opened and closed unknown when it is new.
   auto ticket = [&] {
-    return upsert(a, s_ticket, &Head::tickets, item, arena, [](std::byte* q) {
-      store(q, kNone);
-      store(q + 2, kNone);
+    return upsert(a, s_ticket, &Head::tickets, item, arena, [&](std::byte* q) {
+      put_day(q, wide, kNone);
+      put_day(q + d, wide, kNone);
     });
   };
   // Same id, same event; without an id, the content is the identity.
@@ -335,8 +467,8 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
       break;
     case EventType::feature_use: {
       used();
-      std::byte* f = upsert(a, s_feature, &Head::features, item, arena, [](std::byte* q) { store(q, kNone); });
-      store(f + 8, min_rel(load<std::int16_t>(f + 8), rel));
+      std::byte* f = upsert(a, s_feature, &Head::features, item, arena, [&](std::byte* q) { put_day(q, wide, kNone); });
+      lower_day(f + 8);
       break;
     }
     case EventType::email_from_customer:
@@ -379,30 +511,28 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
     }
     case EventType::ticket_opened: {
       std::byte* t = ticket();
-      store(t + 8, min_rel(load<std::int16_t>(t + 8), rel));
+      lower_day(t + 8);
       const auto sev = std::isnan(value) ? std::uint8_t{0} : static_cast<std::uint8_t>(value);
-      const auto cur = load<std::uint8_t>(t + 12);
-      if (sev != 0 && (cur == 0 || sev < cur)) store(t + 12, sev);
+      const auto cur = load<std::uint8_t>(t + 8 + 2 * d);
+      if (sev != 0 && (cur == 0 || sev < cur)) store(t + 8 + 2 * d, sev);
       break;
     }
-    case EventType::ticket_closed: {
-      std::byte* t = ticket();
-      store(t + 10, min_rel(load<std::int16_t>(t + 10), rel));
+    case EventType::ticket_closed:
+      lower_day(ticket() + 8 + d);
       break;
-    }
     case EventType::milestone_completed: {
+      const std::size_t e = elem(*h, s_done);
       const std::byte* base = at(a, s_done);
       std::size_t k = 0;
-      while (k < h->done && load<std::uint32_t>(base + 6 * k) < node) ++k;
-      if (k < h->done && load<std::uint32_t>(base + 6 * k) == node) {
-        std::byte* d = at(a, s_done) + 6 * k + 4;
-        store(d, min_rel(load<std::int16_t>(d), rel));
+      while (k < h->done && load<std::uint16_t>(base + e * k) < node) ++k;
+      if (k < h->done && load<std::uint16_t>(base + e * k) == node) {
+        lower_day(at(a, s_done) + e * k + 2);
         break;
       }
-      std::byte* d = open(a, s_done, k, 1, arena);
+      std::byte* q = open(a, s_done, k, 1, arena);
       ++head(a).done;
-      store(d, node);
-      store(d + 4, rel);
+      store(q, static_cast<std::uint16_t>(node));
+      put_day(q + 2, wide, rel);
       break;
     }
     case EventType::milestone_redated: {
@@ -412,19 +542,20 @@ void ActivityBlock::apply(AccountActivity& a, const ActivityProfile& p, EventTyp
                static_cast<std::uint16_t>(t ^ kNone);
       };
       const std::uint64_t want = key(node, rel, to);
+      const std::size_t e = elem(*h, s_redate);
       const std::byte* base = at(a, s_redate);
       std::size_t k = 0;
       for (; k < h->redates; ++k) {
-        const std::byte* r = base + 8 * k;
-        const std::uint64_t have = key(load<std::uint32_t>(r), load<std::int16_t>(r + 4), load<std::int16_t>(r + 6));
+        const std::byte* r = base + e * k;
+        const std::uint64_t have = key(load<std::uint16_t>(r), get_day(r + 2, wide), get_day(r + 2 + d, wide));
         if (have == want) return;
         if (want < have) break;
       }
       std::byte* r = open(a, s_redate, k, 1, arena);
       ++head(a).redates;
-      store(r, node);
-      store(r + 4, rel);
-      store(r + 6, to);
+      store(r, static_cast<std::uint16_t>(node));
+      put_day(r + 2, wide, rel);
+      put_day(r + 2 + d, wide, to);
       break;
     }
   }
@@ -547,7 +678,32 @@ std::byte* ActivityArena::allocate(std::size_t bytes) {
   return p;
 }
 
+void ActivityArena::rewind() noexcept {
+  if (slabs_.empty()) return;
+  const auto first = slabs_.front();
+  if (slabs_.size() > 1) {
+    slabs_.erase(slabs_.begin());
+    release_all();
+    slabs_.push_back(first);  // cannot throw: release_all keeps the vector's capacity
+  }
+  garbage_ = 0;
+  next_ = first.first;
+  end_ = first.first + first.second;
+  held_ = first.second;
+}
+
 void ActivityArena::adopt(AccountActivity& a) { ActivityBlock::move_to(a, *this); }
+
+void ActivityWriter::begin(const AccountActivity& a) {
+  ActivityBlock::forget(state_);
+  scratch_.rewind();
+  ActivityBlock::copy_to(a, state_, scratch_);
+}
+void ActivityWriter::apply(const ActivityProfile& p, EventType type, std::int64_t ts, std::uint64_t actor,
+                           std::uint64_t item, double value, std::uint64_t id, std::uint32_t node) {
+  ActivityBlock::apply(state_, p, type, ts, actor, item, value, id, node, &scratch_);
+}
+void ActivityWriter::finish(AccountActivity& a, ActivityArena& arena) { ActivityBlock::write_back(state_, a, arena); }
 
 // ---- the metrics ---------------------------------------------------------------
 
@@ -629,23 +785,24 @@ struct View {
   Bits bits(std::size_t which) const noexcept {
     return {h.words ? ActivityBlock::at(a, s_bits) : nullptr, h.words, which};
   }
+  std::size_t d = day_bytes(h);  // a day field's width
+  Day day(const std::byte* field) const noexcept { return day(get_day(field, h.wide)); }
   Day day(std::int16_t rel) const noexcept { return abs_day(rel, p.signature); }
+  std::size_t elem(int s) const noexcept { return kElem[h.wide][s]; }
   template <class F>  // f(first, last, weeks)
   void each_user(F f) const {
     if (h.slots) {
       const std::byte* s = ActivityBlock::at(a, s_slot);
-      for (std::size_t k = 0; k < h.slots; ++k)
-        if (load<std::int16_t>(s + 4 * k) != kNone)
-          f(day(load<std::int16_t>(s + 4 * k)), day(load<std::int16_t>(s + 4 * k + 2)), ActivityBlock::weeks_of_slot(a, k));
+      for (std::size_t k = 0; k < h.slots; ++k, s += 2 * d)
+        if (const Day first = day(s); first != kNever) f(first, day(s + d), ActivityBlock::weeks_of_slot(a, k));
     }
     const std::byte* e = h.extras ? ActivityBlock::at(a, s_extra) : nullptr;
-    for (std::size_t k = 0; k < h.extras; ++k, e += 20)
-      if (load<std::int16_t>(e + 8) != kNone)
-        f(day(load<std::int16_t>(e + 8)), day(load<std::int16_t>(e + 10)), load<std::uint64_t>(e + 12));
+    for (std::size_t k = 0; k < h.extras; ++k, e += elem(s_extra))
+      if (const Day first = day(e + 8); first != kNever) f(first, day(e + 8 + d), load<std::uint64_t>(e + 8 + 2 * d));
   }
   Day planned_first(std::size_t index) const noexcept {
     if (h.slots == 0 || index >= p.planned_slot.size()) return kNever;
-    return day(load<std::int16_t>(ActivityBlock::at(a, s_slot) + 4 * std::size_t{p.planned_slot[index]}));
+    return day(ActivityBlock::at(a, s_slot) + 2 * d * std::size_t{p.planned_slot[index]});
   }
   // The bounded sample sets are read into an array: the metrics of a
   // million accounts are computed twice a night, and need no allocation.
@@ -722,14 +879,15 @@ void user_metrics(const View& v, ActivityMetrics& m) {
 void feature_metrics(const View& v, ActivityMetrics& m) {
   const std::size_t n = v.h.features;
   const std::byte* base = n ? ActivityBlock::at(v.a, s_feature) : nullptr;
+  const std::size_t e = v.elem(s_feature);
   for (std::size_t k = 0; k < n; ++k) {
-    const Day first = v.day(load<std::int16_t>(base + 10 * k + 8));
+    const Day first = v.day(base + e * k + 8);
     if (first != kNever && first <= m.as_of) ++m.features_used;
   }
   for (const std::uint64_t f : v.p.core_features) {
-    const std::size_t k = ActivityBlock::lower(base, n, 10, f);
-    if (k == n || load<std::uint64_t>(base + 10 * k) != f) continue;
-    const Day first = v.day(load<std::int16_t>(base + 10 * k + 8));
+    const std::size_t k = ActivityBlock::lower(base, n, e, f);
+    if (k == n || load<std::uint64_t>(base + e * k) != f) continue;
+    const Day first = v.day(base + e * k + 8);
     if (first != kNever && first <= m.as_of) ++m.core_features_used;
   }
   if (!v.p.core_features.empty())
@@ -791,12 +949,12 @@ void ticket_metrics(const View& v, ActivityMetrics& m) {
   const std::byte* base = n ? ActivityBlock::at(v.a, s_ticket) : nullptr;
   int before = 0;
   for (std::size_t k = 0; k < n; ++k) {
-    const std::byte* t = base + 13 * k;
-    const Day opened = v.day(load<std::int16_t>(t + 8)), closed = v.day(load<std::int16_t>(t + 10));
+    const std::byte* t = base + v.elem(s_ticket) * k;
+    const Day opened = v.day(t + 8), closed = v.day(t + 8 + v.d);
     if (opened == kNever || opened > m.as_of) continue;
     if (closed == kNever || closed > m.as_of) {
       ++m.open_tickets;
-      const unsigned sev = load<std::uint8_t>(t + 12);
+      const unsigned sev = load<std::uint8_t>(t + 8 + 2 * v.d);
       ++m.open_by_severity[sev >= 1 && sev <= 4 ? sev - 1 : 3];
     }
     if (opened > m.as_of - 7) {
@@ -860,11 +1018,11 @@ void plan_events(const AccountActivity& a, const ActivityProfile& p, std::vector
   const View v{a, p};
   out.clear();
   const std::byte* d = v.h.done ? ActivityBlock::at(a, s_done) : nullptr;
-  for (std::size_t k = 0; k < v.h.done; ++k, d += 6)
-    out.push_back({load<std::uint32_t>(d), false, v.day(load<std::int16_t>(d + 4)), 0});
+  for (std::size_t k = 0; k < v.h.done; ++k, d += v.elem(s_done))
+    out.push_back({load<std::uint16_t>(d), false, v.day(d + 2), 0});
   const std::byte* r = v.h.redates ? ActivityBlock::at(a, s_redate) : nullptr;
-  for (std::size_t k = 0; k < v.h.redates; ++k, r += 8)
-    out.push_back({load<std::uint32_t>(r), true, v.day(load<std::int16_t>(r + 4)), v.day(load<std::int16_t>(r + 6))});
+  for (std::size_t k = 0; k < v.h.redates; ++k, r += v.elem(s_redate))
+    out.push_back({load<std::uint16_t>(r), true, v.day(r + 2), v.day(r + 2 + v.d)});
 }
 
 std::vector<Day> first_logins(const AccountActivity& a, const ActivityProfile& p) {

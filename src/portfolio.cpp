@@ -1,6 +1,7 @@
 #include "firstvalue/portfolio.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <mutex>
 #include <numeric>
@@ -10,6 +11,7 @@
 #include "firstvalue/error.hpp"
 #include "firstvalue/sample_portfolio.hpp"
 
+#include "mapped_allocator.hpp"
 #include "parallel.hpp"
 #include "schedule_detail.hpp"
 #include "signals_detail.hpp"
@@ -56,9 +58,9 @@ TemplateIndex index_template(const Template& t) {
       x.node_ids.push_back(m.id);
       for (const Task& k : m.tasks) x.node_ids.push_back(k.id);
     }
-  // Ingestion packs a node index in 24 bits.
-  if (x.node_ids.size() >= (std::size_t{1} << 24))
-    throw_invalid("templates." + t.id, "has " + std::to_string(x.node_ids.size()) + " milestones and tasks; at most 16,777,215");
+  // An account's state keeps a node index in 16 bits.
+  if (x.node_ids.size() > 65535)
+    throw_invalid("templates." + t.id, "has " + std::to_string(x.node_ids.size()) + " milestones and tasks; at most 65,535");
   for (std::size_t n = 0; n < x.node_ids.size(); ++n) x.node_of.emplace(x.node_ids[n], static_cast<std::uint32_t>(n));
   for (const std::string& f : t.core_features) x.core_features.push_back(hash64(f));
   for (const std::string& v : t.variables())
@@ -553,6 +555,9 @@ struct Portfolio::Impl {
       }
       std::sort(prof.ids.begin(), prof.ids.end());
       prof.ids.erase(std::unique(prof.ids.begin(), prof.ids.end()), prof.ids.end());
+      // An account's state keeps a planned user's slot in 16 bits.
+      if (prof.ids.size() > 65535)
+        throw_invalid(path + ".planned_users", "has " + std::to_string(prof.ids.size()) + " distinct users; at most 65,535");
       prof.planned = static_cast<std::uint32_t>(prof.ids.size());
       for (const std::string& u : a.planned_users)
         prof.planned_slot.push_back(static_cast<std::uint32_t>(
@@ -581,10 +586,14 @@ struct AccountRef {
   std::uint32_t template_index = 0;
 };
 
+// Ingestion's large working arrays (see MappedAllocator).
+template <class T>
+using MappedVector = std::vector<T, detail::MappedAllocator<T>>;
+
 struct Resolved {
-  std::vector<AccountRef> account;  // per account dictionary entry
-  std::vector<std::int8_t> type;    // per type dictionary entry: EventType or -1
-  std::vector<std::uint64_t> actor, item;
+  MappedVector<AccountRef> account;  // per account dictionary entry
+  std::vector<std::int8_t> type;     // per type dictionary entry: EventType or -1
+  MappedVector<std::uint64_t> actor, item;
 };
 
 void check_column(std::size_t n, std::size_t size, const char* name) {
@@ -619,31 +628,67 @@ void check_codes(const Dictionary& d, std::size_t n, const char* name, bool requ
     check(d.codes);
 }
 
-// One accepted row of a chunk, as ingestion groups it by account.
+// One accepted row of a pass, as ingestion groups it by account: 16 bytes,
+// as a pass holds two of them per account. Of the actor code, the item code,
+// the plan node and the row (where the value and id are read), a type reads
+// two at most: those go in `field`, in that order.
 struct Record {
-  std::uint32_t account;      // index in the portfolio
-  std::uint32_t row;          // in the chunk: the id and value are read from the batch where they count
-  std::uint32_t actor, item;  // dictionary codes; none = 2^32 - 1
-  std::uint32_t ts;           // seconds since 1970, which validation kept below 2^32
-  std::uint32_t type_node;    // the type in the top 8 bits; the plan node of a milestone event below
-};
-static_assert(sizeof(Record) == 24);
+  static constexpr int kTypeShift = 28;
+  static constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
+  std::uint32_t code_type;  // the account code, the type in the top 4 bits
+  std::uint32_t ts;         // seconds since 1970, which validation kept below 2^32
+  std::array<std::uint32_t, 2> field;
 
-// The records of accounts [base, base + accounts) into `out`, by account: a
-// counting sort, stable, so an account's records keep row order (the state
-// does not depend on it, but a reader of a trace might). first[a] is then
-// where account base + a starts, first[accounts] the end.
-void sort_by_account(std::span<const Record> in, std::size_t base, std::size_t accounts,
-                     std::vector<std::uint32_t>& first, std::vector<Record>& out) {
-  first.assign(accounts + 1, 0u);
-  for (const Record& e : in) ++first[e.account - base + 1];
-  for (std::size_t a = 0; a < accounts; ++a) first[a + 1] += first[a];
+  static constexpr bool reads_node(EventType t) {
+    return t == EventType::milestone_completed || t == EventType::milestone_redated;
+  }
+  static constexpr bool reads_row(EventType t) { return reads_value(t) || reads_id(t); }
+  static constexpr bool fits() {
+    for (std::size_t k = 0; k < kEventTypeNames.size(); ++k) {
+      const auto t = static_cast<EventType>(k);
+      if (reads_actor(t) + reads_item(t) + reads_node(t) + reads_row(t) > 2) return false;
+    }
+    return kEventTypeNames.size() <= (std::size_t{1} << (32 - kTypeShift));
+  }
+  static Record make(std::uint32_t code, EventType t, std::uint32_t ts, std::uint32_t actor, std::uint32_t item,
+                     std::uint32_t node, std::uint32_t row) {
+    Record e{code | static_cast<std::uint32_t>(t) << kTypeShift, ts, {}};
+    std::size_t k = 0;
+    if (reads_actor(t)) e.field[k++] = actor;
+    if (reads_item(t)) e.field[k++] = item;
+    if (reads_node(t)) e.field[k++] = node;
+    if (reads_row(t)) e.field[k] = row;
+    return e;
+  }
+  std::uint32_t code() const { return code_type & ((1u << kTypeShift) - 1); }
+  EventType type() const { return static_cast<EventType>(code_type >> kTypeShift); }
+  std::uint32_t actor() const { return reads_actor(type()) ? field[0] : kNone; }
+  std::uint32_t item() const {
+    const EventType t = type();
+    return reads_item(t) ? field[reads_actor(t)] : kNone;
+  }
+  std::uint32_t node() const { return reads_node(type()) ? field[0] : 0; }
+  std::uint32_t row() const {  // where reads_row
+    const EventType t = type();
+    return field[std::size_t{reads_actor(t)} + reads_item(t) + reads_node(t)];
+  }
+};
+static_assert(sizeof(Record) == 16 && Record::fits());
+
+// The records of codes [base, base + codes) into `out`, by code: a counting
+// sort, stable, so a code's records keep row order (the state does not depend
+// on it, but a reader of a trace might). first[c] is then where code base + c
+// starts, first[codes] the end.
+void sort_by_code(std::span<const Record> in, std::size_t base, std::size_t codes, std::vector<std::uint32_t>& first,
+                  std::vector<Record>& out) {
+  first.assign(codes + 1, 0u);
+  for (const Record& e : in) ++first[e.code() - base + 1];
+  for (std::size_t c = 0; c < codes; ++c) first[c + 1] += first[c];
   out.resize(in.size());
-  for (const Record& e : in) out[first[e.account - base]++] = e;  // first[a] ends at where a + 1 starts
-  for (std::size_t a = accounts; a > 0; --a) first[a] = first[a - 1];
+  for (const Record& e : in) out[first[e.code() - base]++] = e;  // first[c] ends at where c + 1 starts
+  for (std::size_t c = codes; c > 0; --c) first[c] = first[c - 1];
   first[0] = 0;
 }
-
 bool needs_actor(EventType t) { return t == EventType::login || t == EventType::feature_use; }
 bool needs_item(EventType t) {
   return t == EventType::feature_use || t == EventType::meeting_held || t == EventType::meeting_postponed ||
@@ -656,6 +701,12 @@ bool needs_item(EventType t) {
 IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options) {
   Impl& im = *impl_;
   const std::size_t n = b.size();
+  // Ingestion keeps row numbers in 32 bits, account codes in 28.
+  if (n > std::numeric_limits<std::uint32_t>::max())
+    throw_invalid("events", std::to_string(n) + " rows in one batch; at most 4,294,967,295: split it");
+  if (b.account.values.size() >= (std::size_t{1} << Record::kTypeShift))
+    throw_invalid("events.account", "has " + std::to_string(b.account.values.size()) +
+                                        " values in its dictionary; at most 268,435,455");
   check_codes(b.account, n, "account", true, options.threads);
   check_codes(b.type, n, "type", true, options.threads);
   check_codes(b.actor, n, "actor", false, options.threads);
@@ -678,7 +729,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     res.type.push_back(e ? static_cast<std::int8_t>(*e) : std::int8_t{-1});
   }
   // A pandas categorical of a million accounts' users holds tens of millions of strings.
-  auto hash_all = [&](std::span<const std::string_view> values, std::vector<std::uint64_t>& out) {
+  auto hash_all = [&](std::span<const std::string_view> values, MappedVector<std::uint64_t>& out) {
     out.resize(values.size());
     detail::parallel_ranges(values.size(), options.threads, 1 << 16, 1, [&](std::size_t lo, std::size_t hi) {
       // The strings may be scattered (a Python list's str objects): fetch ahead.
@@ -720,7 +771,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   };
   // Plan nodes by template and item, resolved once per dictionary entry (when
   // the batch names a milestone event type at all) rather than once per row.
-  std::vector<std::vector<std::int32_t>> nodes(im.templates.size());
+  std::vector<MappedVector<std::int32_t>> nodes(im.templates.size());
   const bool plan_types = std::any_of(res.type.begin(), res.type.end(), [](std::int8_t t) {
     return t == static_cast<std::int8_t>(EventType::milestone_completed) ||
            t == static_cast<std::int8_t>(EventType::milestone_redated);
@@ -822,110 +873,194 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
                     std::to_string(options.max_rejected) + "); nothing was ingested. First: " +
                     (report.messages.empty() ? std::string() : report.messages.front()));
 
-  // Pass 2: apply, one chunk of rows at a time, in three parallel steps.
-  // Accounts are taken in buckets whose states fit in a core's cache.
-  // Count: each thread takes a slice of the chunk's rows, notes each row's
-  // account and counts its rows per bucket. Scatter: each thread copies
-  // its rows into small records, one sequential write stream per bucket
-  // (writing each record straight to its account's place was a cache miss a
-  // row), reading the columns once, in row order. Apply: each thread owns a
-  // range of buckets; it sorts a bucket's records by account in cache and
-  // applies them account after account, so a state is loaded once per chunk
-  // however many events it has, while the next accounts' states and
-  // identities are fetched. Between chunks, every row before the chunk is
-  // applied for every account: the point where progress is reported and a
-  // cancellation stops.
-  // About four rows per account (at least a million, at most 16 million):
-  // each chunk visits every state it has rows for, and the records cost 28
-  // bytes a row. (At 1M accounts, two rows a chunk took 6.3 s, four 5.6 s and
-  // eight 6.3 s.)
-  const std::size_t kChunk = std::clamp(4 * im.accounts.size(), std::size_t{1} << 20, std::size_t{1} << 24);
-  constexpr std::size_t kAhead = 16;
-  constexpr std::uint32_t kSkip = static_cast<std::uint32_t>(-1);
-  const std::size_t n_accounts = im.accounts.size();
-  const unsigned threads = detail::usable_threads(options.threads, std::min(n, kChunk), 1 << 16);
-  // Buckets of 2,048 accounts (about half a megabyte of states), smaller
-  // down to 64 so that a small portfolio still has a few per thread.
-  std::size_t bucket_shift = 11;
-  while (bucket_shift > 6 && (n_accounts >> bucket_shift) < 4 * std::size_t{threads}) --bucket_shift;
-  const std::size_t bucket = std::size_t{1} << bucket_shift;
-  const std::size_t n_buckets = (n_accounts + bucket - 1) >> bucket_shift;
-  // Bucket ranges, one per thread, for the apply step.
-  std::vector<std::size_t> owner_begin(threads + 1);
-  for (unsigned t = 0; t <= threads; ++t) owner_begin[t] = n_buckets * t / threads;
-  // count[t][bucket]: thread t's rows for the bucket, then where its next one goes.
-  std::vector<std::vector<std::uint32_t>> count(threads, std::vector<std::uint32_t>(n_buckets));
-  std::vector<std::uint32_t> bucket_begin(n_buckets + 1);
-  std::vector<std::uint32_t> row_account(std::min(n, kChunk), kSkip);
-  std::vector<Record> records(std::min(n, kChunk));
-  std::size_t applied_rows = 0;
-  auto on_threads = [&](auto&& step) { detail::on_threads(threads, step); };
-  for (std::size_t c0 = 0; c0 < n; c0 += kChunk) {
-    if (c0 > 0 && options.progress && !options.progress(c0, n)) break;
-    const std::size_t c1 = std::min(n, c0 + kChunk), rows = c1 - c0;
-    auto slice = [&](unsigned t, std::size_t& lo, std::size_t& hi) {
-      lo = c0 + rows * t / threads;
-      hi = c0 + rows * (t + 1) / threads;
-    };
-    on_threads([&](unsigned t) {  // count
-      std::size_t lo, hi;
-      slice(t, lo, hi);
-      std::vector<std::uint32_t>& per_bucket = count[t];
-      std::fill(per_bucket.begin(), per_bucket.end(), 0u);
-      auto rej = std::lower_bound(report.rejected.begin(), report.rejected.end(), lo,
-                                  [](const RejectedRow& x, std::size_t row) { return x.row < row; });
-      for (std::size_t r = lo; r < hi; ++r) {
-        if (r + kAhead < hi) prefetch_account(r + kAhead);
-        if (rej != report.rejected.end() && rej->row == r) {
-          ++rej;
-          row_account[r - c0] = kSkip;
-          continue;
-        }
-        const auto acct = static_cast<std::uint32_t>(account_of(r).index);
-        row_account[r - c0] = acct;
-        ++per_bucket[acct >> bucket_shift];
+  // Pass 2: apply, a range of account codes at a time, so that an account
+  // gets all its rows at once and its state moves at most once
+  // (ActivityWriter). Growing the states chunk of rows by chunk of rows left
+  // a block behind at every size a state went through: at a million
+  // accounts, more memory than the states. A pass gathers at most
+  // `pass_rows` rows: two per account, and no fewer than a million or a 64th
+  // of the batch, so that there are at most about 64 passes, each a compare
+  // per row of the account column. (An account that alone has more rows than
+  // that gets passes of its own, each over a window of the batch.) A pass
+  // takes two parallel steps:
+  //  - gather: each thread copies the rows of its slice that the pass takes
+  //    into small records, one sequential write stream per bucket of codes,
+  //    reading the columns once, in row order; where its records go in each
+  //    bucket is known from the rows counted per code beforehand;
+  //  - apply: each thread owns a range of buckets; it sorts a bucket's
+  //    records by code in cache and applies them account after account,
+  //    while the next accounts' states and identities are fetched.
+  // Between passes, where progress is reported and a cancellation stops,
+  // the accounts of the passes done have all their rows and the others none.
+  const std::size_t n_accounts = im.accounts.size(), n_codes = b.account.values.size();
+  const unsigned threads = detail::usable_threads(options.threads, n, 1 << 16);
+  auto slice = [&](unsigned t) { return std::pair{n * t / threads, n * (t + 1) / threads}; };
+  auto rejected_from = [&](std::size_t row) {
+    return std::lower_bound(report.rejected.begin(), report.rejected.end(), row,
+                            [](const RejectedRow& x, std::size_t r) { return x.row < r; });
+  };
+  // code_rows[t][code]: accepted rows of thread t's slice with this account code.
+  std::vector<MappedVector<std::uint32_t>> code_rows(threads);
+  detail::on_threads(threads, [&](unsigned t) {
+    const auto [lo, hi] = slice(t);
+    MappedVector<std::uint32_t>& count = code_rows[t];
+    count.assign(n_codes, 0u);
+    auto rej = rejected_from(lo);
+    for (std::size_t r = lo; r < hi; ++r) {
+      if (rej != report.rejected.end() && rej->row == r) {
+        ++rej;
+        continue;
       }
-    });
-    // Where each thread's records for each bucket start: by bucket, then by slice.
-    std::uint32_t at = 0;
+      ++count[static_cast<std::size_t>(b.account.code(r))];
+    }
+  });
+  auto rows_of_code = [&](std::size_t c) {
+    std::size_t sum = 0;
+    for (const auto& count : code_rows) sum += count[c];
+    return sum;
+  };
+  // The account of each code (an index: 4 bytes of the 12 judging read),
+  // and whether two codes name the same one: that account could then be in
+  // two threads' buckets at once, so such a batch is applied on one thread.
+  MappedVector<std::uint32_t> code_account(n_codes, Record::kNone);
+  bool shared_accounts = false;
+  {
+    std::vector<bool> seen(n_accounts);
+    for (std::size_t c = 0; c < n_codes; ++c)
+      if (const std::int32_t a = res.account[c].index; a >= 0) {
+        code_account[c] = static_cast<std::uint32_t>(a);
+        shared_accounts = shared_accounts || seen[code_account[c]];
+        seen[code_account[c]] = true;
+      }
+  }
+  MappedVector<AccountRef>().swap(res.account);  // (= {} would keep the capacity)
+  auto plan_node = [&](std::size_t r, std::uint32_t account) {
+    return static_cast<std::uint32_t>(nodes[im.hot[account].template_index][static_cast<std::size_t>(code(b.item, r))]);
+  };
+  struct Pass {
+    std::size_t lo, hi;          // account codes
+    std::size_t row_lo, row_hi;  // rows of the batch
+  };
+  const std::size_t pass_rows = std::max({2 * n_accounts, report.accepted / 64, std::size_t{1} << 20});
+  std::vector<Pass> passes;
+  {
+    std::size_t sum = 0, start = 0;
+    auto close = [&](std::size_t end) {
+      if (sum > 0) passes.push_back({start, end, 0, n});
+      sum = 0;
+      start = end;
+    };
+    for (std::size_t c = 0; c < n_codes; ++c) {
+      const std::size_t rows = rows_of_code(c);
+      if (rows > pass_rows) {
+        close(c);
+        for (std::size_t w = 0; w < n; w += pass_rows) passes.push_back({c, c + 1, w, std::min(n, w + pass_rows)});
+        start = c + 1;
+        continue;
+      }
+      if (sum + rows > pass_rows) close(c);
+      sum += rows;
+    }
+    close(n_codes);
+  }
+
+  // Buckets of at most 16k rows (or one code), at most 4,096 codes: a
+  // bucket's records and states stay in a core's cache while it is applied.
+  constexpr std::size_t kBucketRows = std::size_t{1} << 14, kBucketCodes = std::size_t{1} << 12;
+  MappedVector<Record> records(std::min(pass_rows, report.accepted));
+  std::vector<std::uint32_t> bucket_of;     // by code of the pass
+  std::vector<std::size_t> bucket_code;     // each bucket's first code, then the pass's end
+  std::vector<std::size_t> bucket_begin;    // each bucket's first record, then the end
+  std::vector<std::vector<std::size_t>> next(threads);  // by thread and bucket: where its next record goes
+  std::vector<ActivityWriter> writers;
+  for (unsigned t = 0; t < threads; ++t) writers.emplace_back(&im.spare_slabs);
+  std::vector<std::vector<std::uint32_t>> firsts(threads);
+  std::vector<std::vector<Record>> sorted(threads);
+  std::size_t applied = 0;
+  bool cancelled = false;
+  for (std::size_t pass = 0; pass < passes.size(); ++pass) {
+    if (pass > 0 && options.progress && !options.progress(applied, n)) {
+      cancelled = true;
+      break;
+    }
+    const Pass& p = passes[pass];
+    const bool window = p.row_hi - p.row_lo < n;  // one account's rows, a window at a time, on one thread
+    const unsigned gather_threads = window ? 1 : threads;
+    // Buckets, and where each thread's records go in each.
+    bucket_code.assign(1, p.lo);
+    bucket_of.assign(p.hi - p.lo, 0u);
+    for (auto& v : next) v.assign(1, 0);
+    std::size_t in_bucket = 0;
+    for (std::size_t c = p.lo; c < p.hi && !window; ++c) {
+      const std::size_t rows = rows_of_code(c);
+      if (in_bucket > 0 && (in_bucket + rows > kBucketRows || c - bucket_code.back() >= kBucketCodes)) {
+        bucket_code.push_back(c);
+        for (auto& v : next) v.push_back(0);
+        in_bucket = 0;
+      }
+      bucket_of[c - p.lo] = static_cast<std::uint32_t>(bucket_code.size() - 1);
+      for (unsigned t = 0; t < threads; ++t) next[t].back() += code_rows[t][c];
+      in_bucket += rows;
+    }
+    bucket_code.push_back(p.hi);
+    const std::size_t n_buckets = bucket_code.size() - 1;
+    bucket_begin.assign(n_buckets + 1, 0);
+    std::size_t at = 0;
     for (std::size_t k = 0; k < n_buckets; ++k) {
       bucket_begin[k] = at;
-      for (unsigned t = 0; t < threads; ++t) at += std::exchange(count[t][k], at);
+      for (unsigned t = 0; t < threads; ++t) at += std::exchange(next[t][k], at);
     }
     bucket_begin[n_buckets] = at;
-    on_threads([&](unsigned t) {  // scatter
-      std::size_t lo, hi;
-      slice(t, lo, hi);
-      std::uint32_t* next = count[t].data();
-      for (std::size_t r = lo; r < hi; ++r) {
-        const std::uint32_t acct = row_account[r - c0];
-        if (acct == kSkip) continue;
-        const auto type = static_cast<EventType>(type_of(r));
-        const bool plan_event = type == EventType::milestone_completed || type == EventType::milestone_redated;
-        records[next[acct >> bucket_shift]++] = {
-            acct,
-            static_cast<std::uint32_t>(r - c0),
-            dictionary_code(b.actor, r),
-            dictionary_code(b.item, r),
-            static_cast<std::uint32_t>(b.ts[r]),
-            static_cast<std::uint32_t>(type) << 24 |
-                (plan_event ? static_cast<std::uint32_t>(node_of(r, account_of(r))) : 0u)};
-      }
+    detail::on_threads(gather_threads, [&](unsigned t) {
+      auto [lo, hi] = slice(t);
+      if (window) std::tie(lo, hi) = std::pair{p.row_lo, p.row_hi};
+      const std::size_t width = p.hi - p.lo;
+      std::size_t* to = next[t].data();
+      auto rej = rejected_from(lo);
+      auto run = [&](auto codes) {
+        for (std::size_t r = lo; r < hi; ++r) {
+          const std::size_t c = static_cast<std::size_t>(static_cast<std::int64_t>(codes[r])) - p.lo;
+          if (c >= width) continue;
+          while (rej != report.rejected.end() && rej->row < r) ++rej;
+          if (rej != report.rejected.end() && rej->row == r) continue;
+          const auto type = static_cast<EventType>(type_of(r));
+          const auto account_code = static_cast<std::uint32_t>(p.lo + c);
+          records[to[bucket_of[c]]++] = Record::make(
+              account_code, type, static_cast<std::uint32_t>(b.ts[r]), dictionary_code(b.actor, r),
+              dictionary_code(b.item, r), Record::reads_node(type) ? plan_node(r, code_account[account_code]) : 0u,
+              static_cast<std::uint32_t>(r));
+        }
+      };
+      if (b.account.codes.empty())
+        run(b.account.small_codes);
+      else
+        run(b.account.codes);
     });
+    if (window) bucket_begin[1] = next[0][0];
+    const std::size_t pass_records = bucket_begin[n_buckets];
+
+    // Buckets to threads: contiguous ranges of about as many records.
+    const unsigned apply_threads = window || shared_accounts ? 1 : threads;
+    std::vector<std::size_t> owner_begin(apply_threads + 1, n_buckets);
+    for (unsigned t = 0; t < apply_threads; ++t)
+      owner_begin[t] = static_cast<std::size_t>(
+          std::lower_bound(bucket_begin.begin(), bucket_begin.end() - 1, pass_records * t / apply_threads) -
+          bucket_begin.begin());
     // Each thread's blocks come from an arena of its own: the last ones the
     // portfolio holds (after a compaction, those of the latest states).
-    while (im.arenas.size() < threads) im.arenas.emplace_back(&im.spare_slabs);
-    const std::size_t arena0 = im.arenas.size() - threads;
-    on_threads([&](unsigned t) {  // apply
-      ActivityArena* arena = &im.arenas[arena0 + t];
-      auto identity = [](const Dictionary& d, const std::vector<std::uint64_t>& memo, bool memoized,
+    while (im.arenas.size() < apply_threads) im.arenas.emplace_back(&im.spare_slabs);
+    const std::size_t arena0 = im.arenas.size() - apply_threads;
+    detail::on_threads(apply_threads, [&](unsigned t) {
+      ActivityArena& arena = im.arenas[arena0 + t];
+      ActivityWriter& writer = writers[t];
+      auto identity = [](const Dictionary& d, const MappedVector<std::uint64_t>& memo, bool memoized,
                          std::uint32_t c) -> std::uint64_t {
         if (c == kNoCode) return 0;
         if (memoized) return memo[c];
         const std::string_view v = d.values[c];
         return v.empty() ? 0 : hash64(v);
       };
-      auto fetch = [](const Dictionary& d, const std::vector<std::uint64_t>& memo, bool memoized, std::uint32_t c) {
+      auto fetch = [](const Dictionary& d, const MappedVector<std::uint64_t>& memo, bool memoized, std::uint32_t c) {
         if (c == kNoCode) return;
         if (memoized) __builtin_prefetch(&memo[c]);
         else __builtin_prefetch(&d.values[c]);
@@ -933,58 +1068,63 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
       auto fetch_text = [](const Dictionary& d, bool memoized, std::uint32_t c) {
         if (c != kNoCode && !memoized) __builtin_prefetch(d.values[c].data());
       };
-      std::vector<std::uint32_t> first;
-      std::vector<Record> sorted;
+      std::vector<std::uint32_t>& first = firsts[t];
       constexpr std::size_t kAccountsAhead = 4;
       for (std::size_t k = owner_begin[t]; k < owner_begin[t + 1]; ++k) {
         const std::span<const Record> in(records.data() + bucket_begin[k], bucket_begin[k + 1] - bucket_begin[k]);
-        const std::size_t base = k << bucket_shift, accounts = std::min(bucket, n_accounts - base);
-        sort_by_account(in, base, accounts, first, sorted);
-        for (std::size_t a = 0; a < accounts; ++a) {
-          if (const std::size_t ahead = a + kAccountsAhead; ahead < accounts && first[ahead] != first[ahead + 1]) {
-            const Hot& h = im.hot[base + ahead];
+        const std::size_t base = bucket_code[k], codes = bucket_code[k + 1] - base;
+        std::span<const Record> by_code = in;  // one code's records are in row order already
+        if (codes == 1) {
+          first.assign({0u, static_cast<std::uint32_t>(in.size())});
+        } else {
+          sort_by_code(in, base, codes, first, sorted[t]);
+          by_code = sorted[t];
+        }
+        auto state_of = [&](std::size_t c) -> Hot& { return im.hot[code_account[base + c]]; };
+        for (std::size_t c = 0; c < codes; ++c) {
+          if (const std::size_t ahead = c + kAccountsAhead; ahead < codes && first[ahead] != first[ahead + 1]) {
+            const Hot& h = state_of(ahead);
             if (const auto* state = static_cast<const char*>(h.activity.address()))
               for (int line = 0; line < 4; ++line) __builtin_prefetch(state + 64 * line);
             const auto* ids = reinterpret_cast<const char*>(h.ids);
             for (std::size_t id = 0; id < h.planned + h.sponsors && id < 32; id += 8) __builtin_prefetch(ids + 8 * id);
             for (std::uint32_t j = first[ahead]; j < first[ahead + 1]; ++j) {
-              fetch(b.actor, res.actor, memo_actor, sorted[j].actor);
-              fetch(b.item, res.item, memo_item, sorted[j].item);
+              fetch(b.actor, res.actor, memo_actor, by_code[j].actor());
+              fetch(b.item, res.item, memo_item, by_code[j].item());
             }
           }
           // The values' text, once their views have arrived.
-          if (const std::size_t near = a + kAccountsAhead / 2; near < accounts)
+          if (const std::size_t near = c + kAccountsAhead / 2; near < codes)
             for (std::uint32_t j = first[near]; j < first[near + 1]; ++j) {
-              fetch_text(b.actor, memo_actor, sorted[j].actor);
-              fetch_text(b.item, memo_item, sorted[j].item);
+              fetch_text(b.actor, memo_actor, by_code[j].actor());
+              fetch_text(b.item, memo_item, by_code[j].item());
             }
-          if (first[a] == first[a + 1]) continue;
-          Hot& h = im.hot[base + a];
+          if (first[c] == first[c + 1]) continue;
+          Hot& h = state_of(c);
           const ActivityProfile prof = event_profile(h);
-          for (std::uint32_t j = first[a]; j < first[a + 1]; ++j) {
-            const Record& e = sorted[j];
-            const auto type = static_cast<EventType>(e.type_node >> 24);
-            const std::size_t r = c0 + e.row;
-            apply_event(h.activity, prof, type, e.ts, identity(b.actor, res.actor, memo_actor, e.actor),
-                        identity(b.item, res.item, memo_item, e.item),
-                        b.value.empty() || !reads_value(type) ? kNaN : b.value[r],
-                        b.id.empty() || !reads_id(type) ? 0 : b.id[r], e.type_node & 0xffffffu, arena);
+          writer.begin(h.activity);
+          for (std::uint32_t j = first[c]; j < first[c + 1]; ++j) {
+            const Record& e = by_code[j];
+            const EventType type = e.type();
+            writer.apply(prof, type, e.ts, identity(b.actor, res.actor, memo_actor, e.actor()),
+                         identity(b.item, res.item, memo_item, e.item()),
+                         b.value.empty() || !reads_value(type) ? kNaN : b.value[e.row()],
+                         b.id.empty() || !reads_id(type) ? 0 : b.id[e.row()], e.node());
           }
+          writer.finish(h.activity, arena);
         }
       }
     });
-    applied_rows = c1;
+    applied += pass_records;
     im.compact_states(threads, 2);
   }
-  // Between chunks the garbage may reach half of what is held; the states
+  // Between passes the garbage may reach half of what is held; the states
   // left for evaluation and the next night are laid out again sooner.
   im.compact_states(options.threads, 4);
   im.spare_slabs.trim(im.arena_bytes(&ActivityArena::held) / 8);  // enough for the next night's growth
-  if (n > 0 && applied_rows == n && options.progress) options.progress(n, n);
-  report.cancelled = applied_rows < n;
-  std::size_t rejected_before = 0;
-  for (const RejectedRow& x : report.rejected) rejected_before += x.row < applied_rows;
-  report.applied = applied_rows - rejected_before;
+  if (n > 0 && !cancelled && options.progress) options.progress(n, n);
+  report.cancelled = cancelled;
+  report.applied = applied;
   return report;
 }
 
@@ -1258,3 +1398,4 @@ CohortSummaries Portfolio::cohort_summaries(Day as_of, const CohortOptions& opti
 }
 
 }  // namespace firstvalue
+

@@ -70,8 +70,8 @@ inline constexpr int kMaxDaysFromSignature = 32000;
 class ActivityArena;
 
 // Everything ingestion keeps about one account, in one heap block sized to
-// the account's history: a young account with twenty users costs about 200
-// bytes, so a million accounts stay in memory and in fewer cache lines. The
+// the account's history: an account two weeks into onboarding, with twenty
+// planned users, costs about 165 bytes, so a million accounts stay in memory and in fewer cache lines. The
 // layout is private to metrics.cpp; users, features, tickets and plan events
 // are kept sorted by identity, so equal histories give equal bytes whatever
 // the order they arrived in. The block comes from malloc, or from an
@@ -152,13 +152,39 @@ class ActivityArena {
 
  private:
   friend struct ActivityBlock;
+  friend class ActivityWriter;
   std::byte* allocate(std::size_t bytes);
   void release_all() noexcept;
+  // Forgets every block and starts again at the first slab, giving the others back.
+  void rewind() noexcept;
   SlabPool* pool_ = nullptr;
   std::vector<std::pair<std::byte*, std::size_t>> slabs_;
   std::byte* next_ = nullptr;
   std::byte* end_ = nullptr;
   std::size_t held_ = 0, garbage_ = 0;
+};
+
+struct ActivityProfile;
+
+// Applies many events to one account at a time, so that its state moves at
+// most once however many there are: they go to a copy of the state in
+// scratch memory, and `finish` writes the result back where the state was
+// when it still fits there, or else into one new block of the arena (the old
+// one becoming garbage). Growing the state in place, event by event, left a
+// block behind at every size it went through. One per thread.
+class ActivityWriter {
+ public:
+  explicit ActivityWriter(SlabPool* pool = nullptr) noexcept : scratch_(pool) {}
+  // Starts on `a`, which is not changed until finish.
+  void begin(const AccountActivity& a);
+  void apply(const ActivityProfile& p, EventType type, std::int64_t ts, std::uint64_t actor, std::uint64_t item,
+             double value, std::uint64_t id, std::uint32_t node);
+  // Writes the state into `a`; a new block comes from `arena`.
+  void finish(AccountActivity& a, ActivityArena& arena);
+
+ private:
+  ActivityArena scratch_;
+  AccountActivity state_;
 };
 
 // Seconds to days since 1970, rounding down.
@@ -181,7 +207,8 @@ struct ActivityProfile {
 };
 
 // One event, already validated, applied to an account. `actor` and `item` are
-// hash64 identities (0 = none); `node` is the plan node a milestone event names.
+// hash64 identities (0 = none); `node` is the plan node a milestone event
+// names (below 65,536). The profile has at most 65,535 planned users.
 // With an arena, a block that is created or grows comes from it.
 void apply_event(AccountActivity& a, const ActivityProfile& p, EventType type, std::int64_t ts,
                  std::uint64_t actor, std::uint64_t item, double value, std::uint64_t id, std::uint32_t node,
@@ -193,6 +220,14 @@ constexpr bool reads_value(EventType t) noexcept {
 }
 constexpr bool reads_id(EventType t) noexcept {
   return t == EventType::customer_reply || t == EventType::meeting_postponed || t == EventType::meeting_cancelled;
+}
+// Likewise for `actor` and `item` (a plan event's item is its `node`).
+constexpr bool reads_actor(EventType t) noexcept {
+  return t == EventType::login || t == EventType::feature_use || t == EventType::customer_reply;
+}
+constexpr bool reads_item(EventType t) noexcept {
+  return t == EventType::feature_use || t == EventType::meeting_postponed || t == EventType::meeting_cancelled ||
+         t == EventType::ticket_opened || t == EventType::ticket_closed;
 }
 
 // The metrics of one account as of a day. Counts are exact; NaN means "not

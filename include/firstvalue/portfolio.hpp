@@ -81,12 +81,16 @@ struct IngestOptions {
   // nothing. The default accepts the good rows and reports the others.
   std::size_t max_rejected = static_cast<std::size_t>(-1);
   std::size_t max_messages = 20;  // rejected rows spelled out in the report
-  // Called on the calling thread after each chunk of rows (one to sixteen
-  // million: about four per account) with (rows done, rows), and once at the
-  // end; returning false cancels. The rows before the
-  // point of cancellation are applied for every account and no later row is
-  // (IngestReport::applied counts the accepted ones). Ingestion is idempotent,
-  // so submitting the same batch again completes it exactly.
+  // Rows are applied a range of accounts at a time (a pass of at most two
+  // rows per account, a 64th of the batch or a million rows, whichever is
+  // most). Called on the calling thread after each pass with (accepted rows
+  // applied so far, rows), and once at the end with (rows, rows); returning
+  // false cancels. The accounts of the passes done then have all their rows
+  // and the others none (an account with more rows than a pass takes gets
+  // passes of its own, each over the next window of the batch, so it has
+  // the rows of the windows done); IngestReport::applied counts them.
+  // Ingestion is idempotent, so submitting the same batch again completes it
+  // exactly.
   std::function<bool(std::size_t, std::size_t)> progress;
 };
 

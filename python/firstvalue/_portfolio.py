@@ -376,8 +376,12 @@ class Portfolio:
         Rows the core rejects (unknown account or type, impossible timestamp,
         …) are counted and listed in the report, never dropped silently; more
         than `max_rejected` of them fails the batch, which then changes nothing.
-        `progress(done, total)` is called after each chunk of rows (one to
-        sixteen million, about four per account); returning False (or Ctrl-C) cancels, and submitting the batch again completes it."""
+        `progress(done, total)` is called after each pass over a range of
+        accounts (at most two rows per account, a 64th of the batch or a
+        million rows, whichever is most) with the accepted rows applied so
+        far; returning False (or Ctrl-C) cancels: the accounts of the passes
+        done have all their rows, the others none, and submitting the batch
+        again completes it."""
         given = dict(ts=ts, account=account, type=type, actor=actor, item=item, value=value, id=id)
         if events is not None:
             names = list(events.columns) if hasattr(events, "columns") else list(events)
