@@ -1,7 +1,6 @@
 #include "firstvalue/portfolio.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
 #include <mutex>
 #include <numeric>
@@ -667,7 +666,10 @@ struct Record {
     const EventType t = type();
     return reads_item(t) ? field[reads_actor(t)] : kNone;
   }
-  std::uint32_t node() const { return reads_node(type()) ? field[0] : 0; }
+  std::uint32_t node() const {
+    const EventType t = type();
+    return reads_node(t) ? field[std::size_t{reads_actor(t)} + reads_item(t)] : 0;
+  }
   std::uint32_t row() const {  // where reads_row
     const EventType t = type();
     return field[std::size_t{reads_actor(t)} + reads_item(t) + reads_node(t)];
