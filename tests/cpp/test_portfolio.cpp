@@ -31,6 +31,13 @@ struct TwoPlannedUsers {
   TwoPlannedUsers& operator=(const TwoPlannedUsers&) = delete;
 };
 
+// The generated portfolio with all its events ingested, the reference most tests compare against.
+fv::Portfolio ingested(const fv::GeneratedPortfolio& g) {
+  fv::Portfolio p = fv::make_portfolio(g, {});
+  p.ingest(g.events.batch());
+  return p;
+}
+
 // Every count and ratio of two metrics objects, NaN equal to NaN.
 void expect_same_numbers(const fv::ActivityMetrics& x, const fv::ActivityMetrics& y) {
   const auto ints = [](const fv::ActivityMetrics& m) {
@@ -253,8 +260,7 @@ TEST(Ingest, ProgressCallbackCancelsAndResubmittingCompletes) {
   EXPECT_TRUE(r.cancelled);
   EXPECT_LT(r.applied, r.accepted);
   p.ingest(big.batch());
-  fv::Portfolio cold = fv::make_portfolio(g, {});
-  cold.ingest(g.events.batch());
+  fv::Portfolio cold = ingested(g);
   for (std::size_t i = 0; i < p.size(); ++i) ASSERT_EQ(p.activity(i), cold.activity(i)) << i;
 }
 
@@ -281,8 +287,7 @@ TEST(Ingest, OneByteCodesReadLikeFourByteCodes) {
   fv::GeneratorOptions o;
   o.accounts = 60;
   const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
-  fv::Portfolio wide = fv::make_portfolio(g, {});
-  wide.ingest(g.events.batch());
+  fv::Portfolio wide = ingested(g);
   fv::EventBatch b = g.events.batch();
   const std::vector<std::int8_t> small(g.events.type.begin(), g.events.type.end());
   b.type.small_codes = small;
@@ -301,8 +306,7 @@ TEST(Ingest, LargeDictionariesAreHashedRowByRowToTheSameState) {
   fv::GeneratorOptions o;
   o.accounts = 60;
   const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
-  fv::Portfolio hashed_once = fv::make_portfolio(g, {});
-  hashed_once.ingest(g.events.batch());
+  fv::Portfolio hashed_once = ingested(g);
   fv::EventBatch b = g.events.batch();
   std::vector<std::string_view> actors(b.actor.values.begin(), b.actor.values.end());
   std::vector<std::string_view> items(b.item.values.begin(), b.item.values.end());
@@ -616,8 +620,7 @@ TEST(Metrics, YoungAccountsStateFitsTheMemoryBudget) {
   o.accounts = 400;
   o.max_age_days = 14;
   const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
-  fv::Portfolio p = fv::make_portfolio(g, {});
-  p.ingest(g.events.batch());
+  fv::Portfolio p = ingested(g);
   double bytes = 0;
   for (std::size_t i = 0; i < p.size(); ++i) bytes += static_cast<double>(p.activity(i).bytes());
   EXPECT_LT(bytes / static_cast<double>(p.size()), 180.0);
@@ -824,8 +827,7 @@ TEST(Portfolio, NightByNightEqualsCold) {
   o.accounts = 120;
   o.seed = 11;
   const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
-  fv::Portfolio cold = fv::make_portfolio(g, {});
-  cold.ingest(g.events.batch());
+  fv::Portfolio cold = ingested(g);
   fv::Portfolio nightly = fv::make_portfolio(g, {});
   const fv::EventBatch all = g.events.batch();
   std::size_t row = 0;
@@ -850,8 +852,7 @@ TEST(Portfolio, WorklistIsRankedByStateThenPriority) {
   fv::GeneratorOptions o;
   o.accounts = 150;
   const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
-  fv::Portfolio p = fv::make_portfolio(g, {});
-  p.ingest(g.events.batch());
+  fv::Portfolio p = ingested(g);
   const fv::ScanResult r = p.evaluate(o.as_of);
   ASSERT_FALSE(r.worklist.empty());
   EXPECT_EQ(r.worklist.size(), r.by_state[1] + r.by_state[2]);
@@ -877,8 +878,7 @@ TEST(Portfolio, ScanStreamsWhatEvaluateHolds) {
   fv::GeneratedPortfolio g = fv::generate_portfolio(o);
   for (std::size_t i = 0; i < 12; ++i)  // some left, one tonight
     g.accounts[i].exit = std::max(g.accounts[i].signature, o.as_of - static_cast<int>(i));
-  fv::Portfolio p = fv::make_portfolio(g, {});
-  p.ingest(g.events.batch());
+  fv::Portfolio p = ingested(g);
   const fv::ScanResult full = p.evaluate(o.as_of);
   ASSERT_GT(full.worklist.size(), 20u);
   ASSERT_LT(full.worklist.size(), full.by_state[1] + full.by_state[2]);  // the exits are off it
@@ -917,8 +917,7 @@ TEST(Portfolio, ScanStopsOnTheSinksErrorAndRefusesBadOptions) {
   fv::GeneratorOptions o;
   o.accounts = 40;
   const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
-  fv::Portfolio p = fv::make_portfolio(g, {});
-  p.ingest(g.events.batch());
+  fv::Portfolio p = ingested(g);
   int calls = 0;
   EXPECT_THROW(p.scan(o.as_of, [&](std::span<fv::AccountResult>) {
     if (++calls == 2) throw std::runtime_error("disk full");
