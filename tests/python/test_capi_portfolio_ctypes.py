@@ -239,3 +239,16 @@ def test_broken_batch_is_refused_and_changes_nothing(lib, sample):
     assert status == FV_E_INVALID and report is None
     assert lib.fv_last_error().decode() == "events.account[1]: code 7 is outside its dictionary of 2 values"
     assert p.scan(as_of, "results") == before
+
+
+def test_planned_users_beyond_what_a_state_can_slot_are_refused(lib):
+    """The C ABI carries the core's limit and its field path."""
+    users = ", ".join(f'"u{u}"' for u in range(65536))
+    text = ('{"organization": "o", "accounts": [{"key": "a", "signature": "2026-09-01", '
+            '"attributes": {"sso": false, "migrate_data": false, "integrations": 0}, '
+            f'"planned_users": [{users}]}}]}}')
+    handle = vp()
+    data = text.encode()
+    assert lib.fv_portfolio_from_json(data, len(data), ctypes.byref(handle)) == FV_E_INVALID
+    assert not handle.value
+    assert lib.fv_last_error().decode() == "accounts[0].planned_users: has 65536 distinct users; at most 65,535"

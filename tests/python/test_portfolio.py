@@ -285,6 +285,17 @@ def test_events_far_from_the_signature_are_rejected_not_clamped():
     assert r.accepted == 1
 
 
+def test_planned_users_beyond_what_a_state_can_slot_are_refused_and_change_nothing():
+    # A state keeps a planned user's slot in 16 bits: 65,535 fit, one more does not.
+    p = fv.Portfolio(organization="o", accounts=[_account("a")])
+    crowd = _account("c", 65536)
+    with pytest.raises(fv.InvalidError, match=r"^accounts\[1\]\.planned_users: has 65536 distinct users; at most 65,535$"):
+        p.add_accounts([_account("b", 65535), crowd])
+    assert list(p.accounts.index) == ["a"]
+    p.add_accounts([_account("b", 65535)])
+    assert list(p.accounts.index) == ["a", "b"]
+
+
 def test_structural_errors_name_the_column(sample):
     p = sample.portfolio()
     with pytest.raises(fv.InvalidError, match=r"events\.account: is required"):
