@@ -273,7 +273,9 @@ FV_API fv_status fv_portfolio_find(const fv_portfolio* portfolio, const char* ke
  * means "none" for that row. values[i] has lengths[i] bytes, or is
  * NUL-terminated when lengths is NULL (values[i] may be NULL only when
  * lengths[i] is 0). codes == NULL means the column is absent, which only actor
- * and item may be. A code >= n_values makes the batch invalid. */
+ * and item may be. A code >= n_values makes the batch invalid. The strings are
+ * read where they are, during the call, and not copied: they must not change
+ * until fv_portfolio_ingest returns. */
 typedef struct fv_dictionary {
   const int32_t* codes;      /* n_rows codes, or NULL */
   const char* const* values; /* n_values strings */

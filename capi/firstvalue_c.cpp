@@ -209,19 +209,15 @@ const fv::Portfolio& owner_of(const fv_portfolio* p, const fv_scan_result* resul
   return p->portfolio;
 }
 
-// A borrowed view of one C dictionary column; `views` keeps the strings for the call.
-fv::Dictionary dictionary_of(const fv_dictionary& d, size_t n_rows, const std::string& path,
-                             std::vector<std::string_view>& views) {
+// A borrowed view of one C dictionary column: the core reads the strings
+// where the host keeps them (17M user keys would cost 16 bytes each as views).
+fv::Dictionary dictionary_of(const fv_dictionary& d, size_t n_rows, const std::string& path) {
   if (d.codes == nullptr) return {};  // absent: the core says whether that is allowed
   if (d.n_values > 0) require(d.values, (path + ".values").c_str());
-  views.resize(d.n_values);
-  for (size_t i = 0; i < d.n_values; ++i) {
-    const size_t len = d.lengths ? d.lengths[i] : (d.values[i] ? std::strlen(d.values[i]) : 0);
-    if (d.values[i] == nullptr && (d.lengths == nullptr || len > 0))
+  for (size_t i = 0; i < d.n_values; ++i)
+    if (d.values[i] == nullptr && (d.lengths == nullptr || d.lengths[i] > 0))
       throw fv::Error(fv::Errc::invalid, fv::index_path(path + ".values", i), "must not be NULL");
-    views[i] = std::string_view(d.values[i] ? d.values[i] : "", len);
-  }
-  return {std::span<const std::int32_t>(d.codes, n_rows), std::span<const std::string_view>(views)};
+  return {std::span<const std::int32_t>(d.codes, n_rows), fv::DictionaryValues::pointers(d.values, d.lengths, d.n_values)};
 }
 
 }  // namespace
@@ -734,13 +730,12 @@ fv_status fv_portfolio_ingest(fv_portfolio* portfolio, const fv_event_batch* bat
     require(out, "out");
     const size_t n = batch->n_rows;
     if (n > 0) require(batch->ts, "batch.ts");
-    std::vector<std::string_view> views[4];
     fv::EventBatch b;
     b.ts = std::span<const std::int64_t>(batch->ts, batch->ts ? n : 0);
-    b.account = dictionary_of(batch->account, n, "batch.account", views[0]);
-    b.type = dictionary_of(batch->type, n, "batch.type", views[1]);
-    b.actor = dictionary_of(batch->actor, n, "batch.actor", views[2]);
-    b.item = dictionary_of(batch->item, n, "batch.item", views[3]);
+    b.account = dictionary_of(batch->account, n, "batch.account");
+    b.type = dictionary_of(batch->type, n, "batch.type");
+    b.actor = dictionary_of(batch->actor, n, "batch.actor");
+    b.item = dictionary_of(batch->item, n, "batch.item");
     b.value = optional_span(batch->value, n);
     b.id = optional_span(batch->id, n);
     fv::IngestOptions options;

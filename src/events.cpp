@@ -174,14 +174,12 @@ void EventTable::add(std::int64_t t, std::string_view acct, std::string_view typ
 }
 
 EventBatch EventTable::batch() const {
-  const std::vector<std::string>* dicts[] = {&accounts, &types, &actors, &items};
-  for (int k = 0; k < 4; ++k) views_[k].assign(dicts[k]->begin(), dicts[k]->end());
   EventBatch b;
   b.ts = ts;
-  b.account = {account, views_[0]};
-  b.type = {type, views_[1]};
-  b.actor = {actor, views_[2]};
-  b.item = {item, views_[3]};
+  b.account = {account, accounts};
+  b.type = {type, types};
+  b.actor = {actor, actors};
+  b.item = {item, items};
   b.value = value;
   b.id = id;
   return b;

@@ -720,7 +720,7 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   res.account.resize(b.account.values.size());
   detail::parallel_ranges(b.account.values.size(), options.threads, 1 << 15, 1, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t c = lo; c < hi; ++c) {
-      if (c + 8 < hi) __builtin_prefetch(b.account.values[c + 8].data());  // scattered strings, as in hash_all
+      if (c + 8 < hi) b.account.values.prefetch_text(c + 8);  // scattered strings, as in hash_all
       if (const auto it = im.index.find(b.account.values[c]); it != im.index.end())
         res.account[c] = {static_cast<std::int32_t>(it->second), im.hot[it->second].signature,
                           im.hot[it->second].template_index};
@@ -731,14 +731,15 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     res.type.push_back(e ? static_cast<std::int8_t>(*e) : std::int8_t{-1});
   }
   // A pandas categorical of a million accounts' users holds tens of millions of strings.
-  auto hash_all = [&](std::span<const std::string_view> values, MappedVector<std::uint64_t>& out) {
+  auto hash_all = [&](const DictionaryValues& values, MappedVector<std::uint64_t>& out) {
     out.resize(values.size());
     detail::parallel_ranges(values.size(), options.threads, 1 << 16, 1, [&](std::size_t lo, std::size_t hi) {
       // The strings may be scattered (a Python list's str objects): fetch ahead.
       constexpr std::size_t kAhead = 8;
       for (std::size_t i = lo; i < hi; ++i) {
-        if (i + kAhead < hi) __builtin_prefetch(values[i + kAhead].data());
-        out[i] = values[i].empty() ? 0 : hash64(values[i]);
+        if (i + kAhead < hi) values.prefetch_text(i + kAhead);
+        const std::string_view v = values[i];
+        out[i] = v.empty() ? 0 : hash64(v);
       }
     });
   };
@@ -1065,10 +1066,10 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
       auto fetch = [](const Dictionary& d, const MappedVector<std::uint64_t>& memo, bool memoized, std::uint32_t c) {
         if (c == kNoCode) return;
         if (memoized) __builtin_prefetch(&memo[c]);
-        else __builtin_prefetch(&d.values[c]);
+        else d.values.prefetch_slot(c);
       };
       auto fetch_text = [](const Dictionary& d, bool memoized, std::uint32_t c) {
-        if (c != kNoCode && !memoized) __builtin_prefetch(d.values[c].data());
+        if (c != kNoCode && !memoized) d.values.prefetch_text(c);
       };
       std::vector<std::uint32_t>& first = firsts[t];
       constexpr std::size_t kAccountsAhead = 4;

@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "firstvalue/dictionary.hpp"
+
 namespace firstvalue {
 
 // The `value` column means something per type; the unit is part of the contract.
@@ -44,20 +46,6 @@ std::optional<EventType> parse_event_type(std::string_view name) noexcept;
 // microseconds) or corrupt rows, never onboarding history.
 inline constexpr std::int64_t kFirstEventSecond = 0;
 inline constexpr std::int64_t kEndEventSecond = 4102444800;  // 2100-01-01T00:00:00Z
-
-// One dictionary-encoded string column: codes[row] indexes values, and a
-// negative code means "none" for that row. A dictionary of at most 127 values
-// may give one-byte codes in `small_codes` instead (as pandas stores a small
-// categorical's codes), which spares widening a column of 100M rows.
-struct Dictionary {
-  std::span<const std::int32_t> codes;
-  std::span<const std::string_view> values;
-  std::span<const std::int8_t> small_codes = {};  // used when `codes` is empty
-
-  bool empty() const noexcept { return codes.empty() && small_codes.empty(); }
-  std::size_t rows() const noexcept { return codes.empty() ? small_codes.size() : codes.size(); }
-  std::int32_t code(std::size_t row) const noexcept { return codes.empty() ? small_codes[row] : codes[row]; }
-};
 
 // A borrowed batch. `ts`, `account` and `type` are required; `actor`, `item`,
 // `value` and `id` may be left empty (no column). An id of 0 means the row has
@@ -129,7 +117,6 @@ struct EventTable {
            std::uint64_t id = 0);
 
   // A view for ingestion; valid while the table lives and is not modified.
-  // The views of the dictionaries are kept in the table.
   EventBatch batch() const;
 
   // CSV with a header naming the columns ts, account, type and optionally
@@ -146,7 +133,6 @@ struct EventTable {
  private:
   std::int32_t intern(int which, std::string_view value);
   std::unordered_map<std::string, std::int32_t> index_[4];  // accounts, types, actors, items
-  mutable std::vector<std::string_view> views_[4];
 };
 
 // Parses `2026-11-03T14:05:00Z`, `2026-11-03 14:05:00`, `2026-11-03` (UTC) or a

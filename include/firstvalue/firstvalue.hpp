@@ -3,6 +3,7 @@
 
 #include "firstvalue/calendar.hpp"
 #include "firstvalue/cohort.hpp"
+#include "firstvalue/dictionary.hpp"
 #include "firstvalue/error.hpp"
 #include "firstvalue/events.hpp"
 #include "firstvalue/expr.hpp"

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "cases.hpp"
@@ -329,6 +330,85 @@ TEST(Ingest, LargeDictionariesAreHashedRowByRowToTheSameState) {
     per_row.ingest(b, options);
     for (std::size_t i = 0; i < per_row.size(); ++i) ASSERT_EQ(per_row.activity(i), hashed_once.activity(i)) << i;
     EXPECT_EQ(per_row.results_json(per_row.evaluate(o.as_of)), hashed_once.results_json(hashed_once.evaluate(o.as_of)));
+  }
+}
+
+TEST(Dictionary, EveryLayoutReadsTheSameValues) {
+  const std::vector<std::string> strings = {"acme", "", "jos\xC3\xA9", std::string("nul\0in", 6)};
+  const std::vector<std::string_view> views(strings.begin(), strings.end());
+  const std::vector<const char*> pointers = {"acme", nullptr, "jos\xC3\xA9", strings[3].data()};
+  const std::vector<std::size_t> lengths = {4, 0, 5, 6};
+  const std::vector<const char*> terminated = {"acme", "", "jos\xC3\xA9", "nul"};
+  auto reader = [](const void* context, std::size_t i) noexcept {
+    return std::string_view(static_cast<const std::string*>(context)[i]);
+  };
+  const fv::DictionaryValues layouts[] = {
+      views, strings, fv::DictionaryValues::pointers(pointers.data(), lengths.data(), 4),
+      fv::DictionaryValues::read_by(reader, strings.data(), 4),
+      fv::DictionaryValues::read_by(reader, strings.data(), 4, reinterpret_cast<const void* const*>(pointers.data()))};
+  for (const fv::DictionaryValues& d : layouts) {
+    ASSERT_EQ(d.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) {
+      d.prefetch_slot(i);
+      d.prefetch_text(i);
+      EXPECT_EQ(d[i], views[i]) << i;
+    }
+    EXPECT_EQ(std::vector<std::string_view>(d.begin(), d.end()), views);
+  }
+  // NUL-terminated C strings stop at their NUL, and a null pointer reads as "".
+  const auto c = fv::DictionaryValues::pointers(terminated.data(), nullptr, 4);
+  EXPECT_EQ(std::vector<std::string_view>(c.begin(), c.end()),
+            (std::vector<std::string_view>{"acme", "", "jos\xC3\xA9", "nul"}));
+  const std::vector<const char*> with_null = {"a", nullptr};
+  EXPECT_EQ(fv::DictionaryValues::pointers(with_null.data(), nullptr, 2)[1], "");
+}
+
+// The core reads the host's dictionaries in place, whatever their layout;
+// below and above the size where values are hashed row by row.
+TEST(Ingest, EveryDictionaryLayoutGivesTheSameStates) {
+  fv::GeneratorOptions o;
+  o.accounts = 60;
+  const fv::GeneratedPortfolio g = fv::generate_portfolio(o);
+  const fv::Portfolio expected = ingested(g);
+  const std::string expected_json = expected.results_json(expected.evaluate(o.as_of));
+  for (const bool padded : {false, true}) {
+    std::vector<std::string> dicts[4] = {g.events.accounts, g.events.types, g.events.actors, g.events.items};
+    if (padded)
+      for (int k = 0; k < 70000; ++k) {
+        dicts[2].push_back("unused-" + std::to_string(k));
+        dicts[3].push_back("unused-" + std::to_string(k));
+      }
+    std::vector<const char*> pointers[4];
+    std::vector<std::size_t> lengths[4];
+    for (int k = 0; k < 4; ++k)
+      for (const std::string& v : dicts[k]) {
+        pointers[k].push_back(v.c_str());
+        lengths[k].push_back(v.size());
+      }
+    auto reader = [](const void* context, std::size_t i) noexcept {
+      return std::string_view(static_cast<const std::string*>(context)[i]);
+    };
+    using Layout = std::function<fv::DictionaryValues(int)>;
+    const Layout layouts[] = {
+        [&](int k) { return fv::DictionaryValues(dicts[k]); },
+        [&](int k) { return fv::DictionaryValues::pointers(pointers[k].data(), lengths[k].data(), dicts[k].size()); },
+        [&](int k) { return fv::DictionaryValues::pointers(pointers[k].data(), nullptr, dicts[k].size()); },
+        [&](int k) {
+          return fv::DictionaryValues::read_by(reader, dicts[k].data(), dicts[k].size(),
+                                               reinterpret_cast<const void* const*>(pointers[k].data()));
+        },
+    };
+    for (const Layout& layout : layouts) {
+      fv::EventBatch b = g.events.batch();
+      fv::Dictionary* columns[] = {&b.account, &b.type, &b.actor, &b.item};
+      for (int k = 0; k < 4; ++k) columns[k]->values = layout(k);
+      fv::Portfolio p = fv::make_portfolio(g, {});
+      fv::IngestOptions options;
+      options.threads = 2;
+      ASSERT_EQ(p.ingest(b, options).accepted, g.events.size());
+      for (std::size_t i = 0; i < p.size(); ++i) ASSERT_EQ(p.activity(i), expected.activity(i)) << i;
+      EXPECT_EQ(p.results_json(p.evaluate(o.as_of)), expected_json);
+    }
   }
 }
 

@@ -217,6 +217,34 @@ def test_categorical_codes_of_any_width_and_values_of_any_type(sample, scanned):
     assert results[0] == results[1]
 
 
+def test_keys_that_are_not_ascii_or_not_str_are_read_as_their_utf8():
+    # The core reads each dictionary value in place: ASCII str straight from the
+    # object, the others through their UTF-8, mixed in one dictionary.
+    acct = _account("café-é")
+    acct["planned_users"] = ["josé", "u2", "中文", "1234"]
+    p = fv.Portfolio(organization="acme", accounts=[acct, _account("b")])
+    day = _secs(SIG + 3)
+    actors = ["u2", "josé", "中文", "u1"]
+    frame = pd.DataFrame({
+        "ts": [day] * 6,
+        "account": pd.Categorical(["café-é", "café-é", "café-é", "b", "ünknown-日本", "café-é"]),
+        "type": ["login"] * 6,
+        "actor": pd.Categorical(["josé", "中文", "u2", "u1", "u1", "josé"], categories=actors),
+    })
+    report = p.ingest(frame)
+    assert report.messages == ['row 4: unknown account "ünknown-日本"']
+    as_of = SIG + 4
+    m = p.evaluate(as_of).metrics
+    assert m.loc["café-é", "active_users"] == 3 and m.loc["b", "active_users"] == 1
+    # A user id that is an int in the host's categorical is the same user as its str.
+    frame2 = pd.DataFrame({"ts": [day + 60], "account": ["café-é"], "type": ["login"],
+                           "actor": pd.Categorical([1234], categories=[99, 1234])})
+    assert p.ingest(frame2).accepted == 1
+    row = p.evaluate(as_of).accounts.loc["café-é"]
+    assert row["planned_users_never_logged_in"] == []
+    assert p.evaluate(as_of).metrics.loc["café-é", "active_users"] == 4
+
+
 def test_a_slice_of_a_large_categorical_hands_over_only_its_categories(sample):
     from firstvalue._portfolio import _encode
 
