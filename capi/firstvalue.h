@@ -543,6 +543,29 @@ FV_API fv_status fv_km_quantile(const fv_km* km, double q, double* time, double*
 /* S(t): 1 before the first time. */
 FV_API fv_status fv_km_predict(const fv_km* km, double t, double* out);
 
+/* ---- personal data ------------------------------------------------------ */
+
+/* Masks email addresses and phone numbers in UTF-8 text before it leaves for
+ * a model (cause sentences, notes, subjects); dates, amounts, ticket numbers,
+ * versions and IP addresses are left alone (see include/firstvalue/pii.hpp).
+ * Each value becomes a token, "<email:1>", "<phone:2>", numbered within this
+ * text. */
+FV_API fv_status fv_mask_pii(const char* text, size_t text_len, fv_buf* out);
+
+/* A masker whose tokens are stable across every text it masks; it keeps the
+ * map from tokens back to values, which stays with the host. */
+typedef struct fv_pii_masker fv_pii_masker;
+FV_API fv_status fv_pii_masker_new(fv_pii_masker** out);
+FV_API void fv_pii_masker_free(fv_pii_masker* masker);
+FV_API fv_status fv_pii_masker_mask(fv_pii_masker* masker, const char* text, size_t text_len, fv_buf* out);
+/* Masks every string value of a JSON document (a worklist, an explanation, a
+ * value review); keys, numbers and the order of members are kept. */
+FV_API fv_status fv_pii_masker_mask_json(fv_pii_masker* masker, const char* json, size_t json_len, fv_buf* out);
+/* The masker's tokens in text put back to their values. */
+FV_API fv_status fv_pii_masker_unmask(const fv_pii_masker* masker, const char* text, size_t text_len, fv_buf* out);
+/* {"<email:1>": "ana@acme.com", ...}: every token issued so far. */
+FV_API fv_status fv_pii_masker_map_json(const fv_pii_masker* masker, fv_buf* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,7 @@
 #include "firstvalue/handoff.hpp"
 #include "firstvalue/health.hpp"
 #include "firstvalue/kaplan_meier.hpp"
+#include "firstvalue/pii.hpp"
 #include "firstvalue/portfolio.hpp"
 #include "firstvalue/schedule.hpp"
 #include "firstvalue/success_plan.hpp"
@@ -42,6 +43,9 @@ struct fv_health_model {
 };
 struct fv_calendar {
   fv::Calendar calendar;
+};
+struct fv_pii_masker {
+  fv::PiiMasker masker;
 };
 struct fv_template_set {
   fv::TemplateSet set;
@@ -1145,3 +1149,53 @@ fv_status fv_km_predict(const fv_km* km, double t, double* out) {
 }
 
 }  // extern "C"
+
+// ---- personal data ----------------------------------------------------------
+
+fv_status fv_mask_pii(const char* text, size_t text_len, fv_buf* out) {
+  return guard([&] {
+    require(out, "out");
+    to_buf(fv::mask_pii(text_of(text, text_len, "text")), out);
+  });
+}
+
+fv_status fv_pii_masker_new(fv_pii_masker** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = new fv_pii_masker{};
+  });
+}
+
+void fv_pii_masker_free(fv_pii_masker* masker) { delete masker; }
+
+fv_status fv_pii_masker_mask(fv_pii_masker* masker, const char* text, size_t text_len, fv_buf* out) {
+  return guard([&] {
+    require(masker, "masker");
+    require(out, "out");
+    to_buf(masker->masker.mask(text_of(text, text_len, "text")), out);
+  });
+}
+
+fv_status fv_pii_masker_mask_json(fv_pii_masker* masker, const char* json, size_t json_len, fv_buf* out) {
+  return guard([&] {
+    require(masker, "masker");
+    require(out, "out");
+    to_buf(masker->masker.mask_json(text_of(json, json_len, "json")), out);
+  });
+}
+
+fv_status fv_pii_masker_unmask(const fv_pii_masker* masker, const char* text, size_t text_len, fv_buf* out) {
+  return guard([&] {
+    require(masker, "masker");
+    require(out, "out");
+    to_buf(masker->masker.unmask(text_of(text, text_len, "text")), out);
+  });
+}
+
+fv_status fv_pii_masker_map_json(const fv_pii_masker* masker, fv_buf* out) {
+  return guard([&] {
+    require(masker, "masker");
+    require(out, "out");
+    to_buf(masker->masker.map_json(), out);
+  });
+}

@@ -801,6 +801,19 @@ PYBIND11_MODULE(_core, m) {
     return fv::goal_reports_to_json(fv::SuccessPlan::from_json(text).evaluate(as_of));
   });
   m.def("_assess_handoff", [](std::string_view text) { return fv::HandoffRecord::from_json(text).assess().to_json(); });
+  m.def("mask_pii", [](std::string_view text) { return fv::mask_pii(text); }, py::arg("text"));
+  py::class_<fv::PiiMasker>(m, "PiiMasker")
+      .def(py::init<>())
+      .def("mask", &fv::PiiMasker::mask, py::arg("text"))
+      .def("mask_json", [](fv::PiiMasker& masker, std::string_view json, int indent) { return masker.mask_json(json, indent); },
+           py::arg("json"), py::arg("indent") = -1)
+      .def("unmask", &fv::PiiMasker::unmask, py::arg("text"))
+      .def("entries", [](const fv::PiiMasker& masker) {
+        py::list out;
+        for (const auto& e : masker.entries())
+          out.append(py::make_tuple(e.token, e.kind == fv::PiiKind::email ? "email" : "phone", e.value));
+        return out;
+      });
   m.def("_parse_date", [](std::string_view text) {
     const auto d = fv::parse_date(text);
     if (!d) throw fv::Error(fv::Errc::invalid, "", "not a date \"" + std::string(text) + "\" (expected YYYY-MM-DD)");

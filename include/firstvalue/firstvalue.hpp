@@ -12,6 +12,7 @@
 #include "firstvalue/health.hpp"
 #include "firstvalue/kaplan_meier.hpp"
 #include "firstvalue/metrics.hpp"
+#include "firstvalue/pii.hpp"
 #include "firstvalue/plan.hpp"
 #include "firstvalue/portfolio.hpp"
 #include "firstvalue/random.hpp"

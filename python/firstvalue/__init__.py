@@ -16,12 +16,15 @@
 
     p.time_to_value(as_of)            # per account: reached or censored, in days
     p.cohort_report(as_of, by="tier").kpis   # KPIs against the seed benchmarks
+
+    fv.mask_pii(note)                 # emails and phones masked before a model sees the text
 """
 
 from . import _core
 from ._core import Error, ForbiddenError, InvalidError, NotFoundError
 from ._cohort import CohortReport, CohortSummaries
 from ._health import Explanation, HealthModel, ScoreResult
+from ._pii import PiiMasker, mask_pii
 from ._plans import (Calendar, PlanResults, Template, TemplateSet, assess_handoff, check_expression,
                      evaluate_goals, schedule)
 from ._portfolio import GeneratedPortfolio, IngestReport, Portfolio, ScanResult, generate_portfolio
@@ -43,6 +46,7 @@ __all__ = [
     "HealthModel",
     "InvalidError",
     "NotFoundError",
+    "PiiMasker",
     "PlanResults",
     "Portfolio",
     "ScanResult",
@@ -56,6 +60,7 @@ __all__ = [
     "evaluate_goals",
     "generate_portfolio",
     "kaplan_meier",
+    "mask_pii",
     "sample_health_portfolio",
     "schedule",
 ]

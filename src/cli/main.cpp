@@ -47,6 +47,9 @@ options:
   --threads N         threads (default: all cores)
   --account KEY       the account to explain (explain)
   --out DIR           where `sample` writes portfolio.json and events.csv
+  --mask-pii          mask email addresses and phone numbers in the output (scan, explain),
+                      e.g. before it goes to a model: each value becomes <email:N> or <phone:N>
+  --pii-map FILE      with --mask-pii, write the map from tokens back to values (JSON) to FILE
 )";
 
 struct Options {
@@ -64,6 +67,8 @@ struct Options {
   unsigned threads = 0;
   std::string account;
   std::string out_dir;
+  bool mask_pii = false;
+  std::string pii_map_path;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -101,9 +106,12 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--threads") o.threads = static_cast<unsigned>(parse_count(a, value()));
     else if (a == "--account") o.account = value();
     else if (a == "--out") o.out_dir = value();
+    else if (a == "--mask-pii") o.mask_pii = true;
+    else if (a == "--pii-map") o.pii_map_path = value();
     else if (a == "-h" || a == "--help") { std::cout << kUsage; std::exit(0); }
     else usage_error("unknown option " + a);
   }
+  if (!o.pii_map_path.empty() && !o.mask_pii) usage_error("--pii-map needs --mask-pii");
   return o;
 }
 
@@ -210,7 +218,22 @@ void print_rejections(const Loaded& l) {
   }
 }
 
+// The output's personal data, masked when asked, with the map kept for the host.
+struct Masking {
+  const Options& o;
+  fv::PiiMasker masker;
+  std::string text(const std::string& s) { return o.mask_pii ? masker.mask(s) : s; }
+  std::string json(const std::string& s) { return o.mask_pii ? masker.mask_json(s, 2) : s; }
+  ~Masking() {
+    if (!o.mask_pii || o.pii_map_path.empty()) return;
+    std::ofstream map(o.pii_map_path);
+    map << masker.map_json() << "\n";
+    if (!map) std::fprintf(stderr, "firstvalue: %s: cannot write the PII map\n", o.pii_map_path.c_str());
+  }
+};
+
 int run_scan(const Options& o) {
+  Masking mask{o, {}};
   Loaded l = load(o);
   const fv::Portfolio& p = *l.portfolio;
   const fv::ScanResult r = p.evaluate(l.as_of, o.threads);
@@ -219,7 +242,7 @@ int run_scan(const Options& o) {
     nlohmann::json doc = nlohmann::json::parse(o.all ? p.results_json(r) : p.worklist_json(r));
     nlohmann::json& ingestion = doc["ingestion"] = nlohmann::json::array();
     for (const fv::IngestReport& x : l.reports) ingestion.push_back(nlohmann::json::parse(x.to_json(-1)));
-    std::cout << doc.dump(2) << "\n";
+    std::cout << mask.json(doc.dump(2)) << "\n";
     return 0;
   }
   const fv::HealthModel& model = p.config().health;
@@ -250,7 +273,7 @@ int run_scan(const Options& o) {
     if (s.primary >= 0) {
       const fv::FiredSignal& f = s.signals[static_cast<std::size_t>(s.primary)];
       const fv::SignalRule& rule = p.config().signals.rules[f.rule];
-      std::printf("       cause:  %s\n", f.cause.c_str());
+      std::printf("       cause:  %s\n", mask.text(f.cause).c_str());
       std::printf("       action: %s\n", rule.action_text.c_str());
       std::string also;
       for (std::size_t k = 0; k < s.signals.size(); ++k)
@@ -264,10 +287,11 @@ int run_scan(const Options& o) {
 
 int run_explain(const Options& o) {
   if (o.account.empty()) usage_error("explain needs --account KEY");
+  Masking mask{o, {}};
   Loaded l = load(o);
   const auto i = l.portfolio->find(o.account);
   if (!i) throw fv::Error(fv::Errc::not_found, "account", "no account \"" + o.account + "\" in the portfolio");
-  std::cout << l.portfolio->account_result_json(l.portfolio->evaluate_account(*i, l.as_of)) << "\n";
+  std::cout << mask.json(l.portfolio->account_result_json(l.portfolio->evaluate_account(*i, l.as_of))) << "\n";
   return 0;
 }
 

@@ -1342,6 +1342,85 @@ static void run_km(void) {
   fv_km_free(km);
 }
 
+/* PII masking: the shared corpus through the C ABI (every value of a
+ * positive line mapped with exactly its text, nothing of a negative line
+ * touched), stable tokens, the map and the masked JSON. */
+static void run_pii(void) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/pii/positive.tsv", FV_TEST_DATA_DIR);
+  char* text = read_file(path);
+  CHECK(text != NULL, "reading %s", path);
+  if (text == NULL) return;
+  int lines = 0, values = 0, found = 0;
+  char* save = NULL;
+  for (char* line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+    if (line[0] == '#') continue;
+    char* f[16];
+    const int n = split(line, '\t', f, 16);
+    fv_pii_masker* m = NULL;
+    CHECK(fv_pii_masker_new(&m) == FV_OK, "masker: %s", fv_last_error());
+    fv_buf masked = {0}, map = {0}, back = {0};
+    CHECK(fv_pii_masker_mask(m, f[0], strlen(f[0]), &masked) == FV_OK, "%s: %s", f[0], fv_last_error());
+    CHECK(fv_pii_masker_map_json(m, &map) == FV_OK, "map: %s", fv_last_error());
+    CHECK(fv_pii_masker_unmask(m, masked.ptr, masked.size, &back) == FV_OK && strcmp(back.ptr, f[0]) == 0,
+          "%s: unmasked to %s", f[0], back.ptr);
+    for (int k = 1; k < n; ++k) {
+      /* The value appears in the map as a JSON string, quotes included. */
+      char quoted[512];
+      snprintf(quoted, sizeof quoted, "\"%s\"", f[k]);
+      ++values;
+      if (strstr(map.ptr, quoted) != NULL && strstr(masked.ptr, f[k]) == NULL) ++found;
+      else CHECK(0, "%s: %s not masked (map %s)", f[0], f[k], map.ptr);
+    }
+    fv_buf_dispose(&masked);
+    fv_buf_dispose(&map);
+    fv_buf_dispose(&back);
+    fv_pii_masker_free(m);
+    ++lines;
+  }
+  free(text);
+  CHECK(lines >= 200 && found == values, "%d lines, %d of %d values masked", lines, found, values);
+
+  snprintf(path, sizeof path, "%s/pii/negative.txt", FV_TEST_DATA_DIR);
+  text = read_file(path);
+  CHECK(text != NULL, "reading %s", path);
+  if (text == NULL) return;
+  lines = 0;
+  for (char* line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+    if (line[0] == '#') continue;
+    fv_buf out = {0};
+    CHECK(fv_mask_pii(line, strlen(line), &out) == FV_OK && strcmp(out.ptr, line) == 0, "masked \"%s\" to \"%s\"",
+          line, out.ptr);
+    fv_buf_dispose(&out);
+    ++lines;
+  }
+  free(text);
+  CHECK(lines >= 200, "%d negative lines", lines);
+
+  fv_pii_masker* m = NULL;
+  fv_buf a = {0}, b = {0}, j = {0};
+  fv_pii_masker_new(&m);
+  fv_pii_masker_mask(m, "ana@acme.com +44 20 7946 0958", 29, &a);
+  fv_pii_masker_mask(m, "+44 (0)20 7946 0958 or ANA@ACME.COM", 35, &b);
+  CHECK(strcmp(a.ptr, "<email:1> <phone:1>") == 0, "first text: %s", a.ptr);
+  CHECK(strcmp(b.ptr, "<phone:1> or <email:1>") == 0, "second text: %s", b.ptr);
+  const char* doc = "{\"cause\":\"call +44 20 7946 0958\",\"arr\":120000}";
+  CHECK(fv_pii_masker_mask_json(m, doc, strlen(doc), &j) == FV_OK &&
+            strcmp(j.ptr, "{\"cause\":\"call <phone:1>\",\"arr\":120000}") == 0,
+        "masked JSON: %s", j.ptr);
+  fv_buf_dispose(&a);
+  fv_buf_dispose(&b);
+  fv_buf_dispose(&j);
+  CHECK(fv_pii_masker_mask_json(m, "{", 1, &j) == FV_E_INVALID && j.ptr == NULL, "bad JSON refused");
+  CHECK(fv_pii_masker_mask(NULL, "x", 1, &a) == FV_E_INVALID, "NULL masker refused");
+  CHECK(fv_mask_pii(NULL, 3, &a) == FV_E_INVALID, "NULL text with a length refused");
+  CHECK(fv_mask_pii(NULL, 0, &a) == FV_OK && a.size == 0, "NULL text of length 0 is empty");
+  fv_buf_dispose(&a);
+  CHECK(fv_mask_pii("x", 1, NULL) == FV_E_INVALID, "NULL out refused");
+  fv_pii_masker_free(m);
+  fv_pii_masker_free(NULL);
+}
+
 int main(int argc, char** argv) {
   /* No argument: every section. "core": all but the portfolio; "portfolio": only it. */
   const char* which = argc > 1 ? argv[1] : "all";
@@ -1352,6 +1431,7 @@ int main(int argc, char** argv) {
     run_invalid_models();
     run_conventions();
     run_km();
+    run_pii();
   }
   if (portfolio) {
     run_portfolio();
