@@ -265,6 +265,11 @@ FV_API fv_status fv_portfolio_account_key(const fv_portfolio* portfolio, size_t 
 /* Index of the account with this key; FV_E_NOT_FOUND when there is none. */
 FV_API fv_status fv_portfolio_find(const fv_portfolio* portfolio, const char* key, size_t key_len,
                                    size_t* out_index);
+/* The same, with the account named by its organization too: another
+ * organization's account is FV_E_FORBIDDEN, whether or not the key exists
+ * here, and *out_index is left alone. */
+FV_API fv_status fv_portfolio_find_in(const fv_portfolio* portfolio, const char* organization,
+                                      size_t organization_len, const char* key, size_t key_len, size_t* out_index);
 
 /* ---- events ---- */
 
@@ -295,6 +300,12 @@ typedef struct fv_event_batch {
   fv_dictionary item;    /* feature, meeting, ticket, milestone or task id; optional */
   const double* value;   /* NULL: no column; NaN = none. Its meaning depends on the type */
   const uint64_t* id;    /* NULL: no column; 0 = none */
+  /* Whose events the rows are, when the host says so (codes == NULL: not
+   * said). Every row must name the portfolio's organization, or none; a row
+   * of another organization refuses the whole batch with FV_E_FORBIDDEN.
+   * Zero-initialize the struct (fv_event_batch b = {0};) so that fields added
+   * at its end read as absent. */
+  fv_dictionary organization;
 } fv_event_batch;
 
 /* Called on the calling thread after each pass over a range of accounts (at

@@ -78,6 +78,7 @@ struct fv_km {
 struct fv_scan_result {
   fv::ScanResult result;
   std::uint64_t portfolio;             // serial of the portfolio it came from
+  std::string organization;            // and that portfolio's organization
   std::vector<fv::SignalRule> rules;   // the signal rules it was evaluated with
   std::vector<std::string> band_names; // by band code + 1 (code -1 is "unknown")
 };
@@ -208,6 +209,11 @@ const fv::AccountResult& account_of(const fv_scan_result* handle, size_t account
 const fv::Portfolio& owner_of(const fv_portfolio* p, const fv_scan_result* result) {
   require(p, "portfolio");
   require(result, "result");
+  // Another organization's results are forbidden, not merely mismatched.
+  if (result->organization != p->portfolio.organization())
+    throw fv::Error(fv::Errc::forbidden, "result",
+                    "holds organization \"" + result->organization + "\"'s accounts, not \"" +
+                        p->portfolio.organization() + "\"'s");
   if (result->portfolio != p->serial)
     throw fv::Error(fv::Errc::invalid, "result", "was evaluated on another portfolio");
   return p->portfolio;
@@ -726,6 +732,18 @@ fv_status fv_portfolio_find(const fv_portfolio* portfolio, const char* key, size
   });
 }
 
+fv_status fv_portfolio_find_in(const fv_portfolio* portfolio, const char* organization, size_t organization_len,
+                               const char* key, size_t key_len, size_t* out_index) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    require(out_index, "out_index");
+    const std::string_view k = text_of(key, key_len, "key");
+    const auto i = portfolio->portfolio.find(text_of(organization, organization_len, "organization"), k);
+    if (!i) throw fv::Error(fv::Errc::not_found, "key", "no account \"" + std::string(k) + "\" in the portfolio");
+    *out_index = *i;
+  });
+}
+
 fv_status fv_portfolio_ingest(fv_portfolio* portfolio, const fv_event_batch* batch, unsigned threads,
                               size_t max_rejected, fv_progress_fn progress, void* user_data, fv_ingest_report** out) {
   return guard([&] {
@@ -740,6 +758,7 @@ fv_status fv_portfolio_ingest(fv_portfolio* portfolio, const fv_event_batch* bat
     b.type = dictionary_of(batch->type, n, "batch.type");
     b.actor = dictionary_of(batch->actor, n, "batch.actor");
     b.item = dictionary_of(batch->item, n, "batch.item");
+    b.organization = dictionary_of(batch->organization, n, "batch.organization");
     b.value = optional_span(batch->value, n);
     b.id = optional_span(batch->id, n);
     fv::IngestOptions options;
@@ -811,6 +830,7 @@ std::unique_ptr<fv_scan_result> result_handle(const fv_portfolio* portfolio) {
   const fv::PortfolioConfig& config = portfolio->portfolio.config();
   auto handle = std::make_unique<fv_scan_result>();
   handle->portfolio = portfolio->serial;
+  handle->organization = portfolio->portfolio.organization();
   handle->rules = config.signals.rules;
   const int bands = static_cast<int>(config.health.bands().size());
   for (int b = -1; b < bands; ++b) handle->band_names.emplace_back(config.health.band_name(b));

@@ -441,12 +441,14 @@ py::dict ingest(fv::Portfolio& portfolio, const py::object& ts, const py::object
                 const py::object& account_values, const py::object& type_codes, const py::object& type_values,
                 const py::object& actor_codes, const py::object& actor_values, const py::object& item_codes,
                 const py::object& item_values, const py::object& value, const py::object& id, unsigned threads,
-                std::size_t max_rejected, const py::object& callback) {
+                std::size_t max_rejected, const py::object& callback, const py::object& organization_codes,
+                const py::object& organization_values) {
   const Int64Array ts_a = exact_array<Int64Array>(ts, "ts");
   const EncodedColumn account = encoded(account_codes, account_values, "account");
   const EncodedColumn type = encoded(type_codes, type_values, "type");
   const EncodedColumn actor = encoded(actor_codes, actor_values, "actor");
   const EncodedColumn item = encoded(item_codes, item_values, "item");
+  const EncodedColumn organization = encoded(organization_codes, organization_values, "organization");
   const DoubleArray value_a = value.is_none() ? DoubleArray() : exact_array<DoubleArray>(value, "value");
   const UInt64Array id_a = id.is_none() ? UInt64Array() : exact_array<UInt64Array>(id, "id");
 
@@ -456,6 +458,7 @@ py::dict ingest(fv::Portfolio& portfolio, const py::object& ts, const py::object
   batch.type = type.dictionary();
   batch.actor = actor.dictionary();
   batch.item = item.dictionary();
+  batch.organization = organization.dictionary();
   if (value_a) batch.value = {value_a.data(), static_cast<std::size_t>(value_a.size())};
   if (id_a) batch.id = {id_a.data(), static_cast<std::size_t>(id_a.size())};
 
@@ -831,6 +834,10 @@ PYBIND11_MODULE(_core, m) {
         const auto i = p.find(key);
         return i ? py::object(py::int_(*i)) : py::object(py::none());
       })
+      .def("find_in", [](const fv::Portfolio& p, std::string_view organization, std::string_view key) -> py::object {
+        const auto i = p.find(organization, key);
+        return i ? py::object(py::int_(*i)) : py::object(py::none());
+      })
       .def("add_accounts_json", [](fv::Portfolio& p, std::string_view text) {
         py::gil_scoped_release release;
         p.add_accounts_json(text);
@@ -840,7 +847,8 @@ PYBIND11_MODULE(_core, m) {
       .def("ingest", &ingest, py::arg("ts"), py::arg("account_codes"), py::arg("account_values"),
            py::arg("type_codes"), py::arg("type_values"), py::arg("actor_codes"), py::arg("actor_values"),
            py::arg("item_codes"), py::arg("item_values"), py::arg("value"), py::arg("id"), py::arg("threads"),
-           py::arg("max_rejected"), py::arg("progress"))
+           py::arg("max_rejected"), py::arg("progress"), py::arg("organization_codes") = py::none(),
+           py::arg("organization_values") = py::none())
       .def("evaluate", [](const fv::Portfolio& p, std::int32_t as_of, unsigned threads) {
         py::gil_scoped_release release;
         return p.evaluate(as_of, threads);

@@ -140,7 +140,7 @@ EventBatch EventBatch::slice(std::size_t begin, std::size_t end) const {
   EventBatch b = *this;
   b.ts = cut(ts);
   for (auto [to, from] : {std::pair{&b.account, &account}, std::pair{&b.type, &type}, std::pair{&b.actor, &actor},
-                          std::pair{&b.item, &item}}) {
+                          std::pair{&b.item, &item}, std::pair{&b.organization, &organization}}) {
     to->codes = cut(from->codes);
     to->small_codes = cut(from->small_codes);
   }

@@ -1,6 +1,7 @@
 #include "firstvalue/portfolio.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <numeric>
@@ -520,6 +521,11 @@ struct Portfolio::Impl {
     for (std::size_t i = 0; i < list.size(); ++i) {
       Account& a = list[i];
       const std::string path = index_path("accounts", i);
+      if (a.organization.empty()) a.organization = config.organization;
+      if (a.organization != config.organization)
+        throw Error(Errc::forbidden, path + ".organization",
+                    "account \"" + a.key + "\" belongs to organization \"" + a.organization +
+                        "\"; this portfolio holds \"" + config.organization + "\"'s accounts");
       if (a.key.empty()) throw_invalid(path + ".key", "must not be empty");
       if (index.count(a.key)) throw_invalid(path + ".key", "account \"" + a.key + "\" is already in the portfolio");
       if (const auto [it, added] = fresh.emplace(a.key, static_cast<std::uint32_t>(i)); !added)
@@ -700,6 +706,21 @@ bool needs_item(EventType t) {
 
 }  // namespace
 
+// A batch may say whose events its rows are; any row of another organization
+// refuses the whole batch, so that a host's mix-up changes nothing.
+void check_batch_organization(const Dictionary& d, const std::string& organization) {
+  if (d.empty()) return;
+  std::vector<char> other(d.values.size());
+  bool any = false;
+  for (std::size_t c = 0; c < d.values.size(); ++c) any |= (other[c] = d.values[c] != organization) != 0;
+  if (!any) return;
+  for (std::size_t r = 0; r < d.rows(); ++r)
+    if (const std::int32_t c = d.code(r); c >= 0 && other[static_cast<std::size_t>(c)])
+      throw Error(Errc::forbidden, index_path("events.organization", r),
+                  "a row of organization \"" + std::string(d.values[static_cast<std::size_t>(c)]) +
+                      "\" in a batch for \"" + organization + "\"; nothing was ingested");
+}
+
 IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options) {
   Impl& im = *impl_;
   const std::size_t n = b.size();
@@ -715,17 +736,24 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   check_codes(b.item, n, "item", false, options.threads);
   check_column(n, b.value.size(), "value");
   check_column(n, b.id.size(), "id");
+  check_codes(b.organization, n, "organization", false, options.threads);
+  check_batch_organization(b.organization, im.config.organization);
 
   Resolved res;
   res.account.resize(b.account.values.size());
+  std::atomic<bool> foreign{false};
   detail::parallel_ranges(b.account.values.size(), options.threads, 1 << 15, 1, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t c = lo; c < hi; ++c) {
       if (c + 8 < hi) b.account.values.prefetch_text(c + 8);  // scattered strings, as in hash_all
-      if (const auto it = im.index.find(b.account.values[c]); it != im.index.end())
+      if (const auto it = im.index.find(b.account.values[c]); it != im.index.end()) {
+        // The key resolved; the account must also be stored as this organization's.
+        if (im.accounts[it->second].organization != im.config.organization) foreign = true;
         res.account[c] = {static_cast<std::int32_t>(it->second), im.hot[it->second].signature,
                           im.hot[it->second].template_index};
+      }
     }
   });
+  if (foreign) throw Error(Errc::forbidden, "events.account", "names an account stored for another organization");
   for (const std::string_view t : b.type.values) {
     const auto e = parse_event_type(t);
     res.type.push_back(e ? static_cast<std::int8_t>(*e) : std::int8_t{-1});
@@ -1142,9 +1170,14 @@ const PortfolioConfig& Portfolio::config() const noexcept { return impl_->config
 const std::string& Portfolio::organization() const noexcept { return impl_->config.organization; }
 std::size_t Portfolio::size() const noexcept { return impl_->accounts.size(); }
 
+// Every path to an account's data checks the organization it was stored
+// with against the portfolio's, not only that the index or key resolved.
 const Account& Portfolio::account(std::size_t i) const {
   if (i >= impl_->accounts.size()) throw Error(Errc::not_found, "", "no account at index " + std::to_string(i));
-  return impl_->accounts[i];
+  const Account& a = impl_->accounts[i];
+  if (a.organization != impl_->config.organization)
+    throw Error(Errc::forbidden, "", "account \"" + a.key + "\" belongs to organization \"" + a.organization + "\"");
+  return a;
 }
 const AccountActivity& Portfolio::activity(std::size_t i) const {
   account(i);
@@ -1153,6 +1186,15 @@ const AccountActivity& Portfolio::activity(std::size_t i) const {
 std::optional<std::size_t> Portfolio::find(std::string_view key) const noexcept {
   const auto it = impl_->index.find(key);
   return it == impl_->index.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+}
+std::optional<std::size_t> Portfolio::find(std::string_view organization, std::string_view key) const {
+  if (organization != impl_->config.organization)
+    throw Error(Errc::forbidden, "organization",
+                "account \"" + std::string(key) + "\" of organization \"" + std::string(organization) +
+                    "\" is not this portfolio's (\"" + impl_->config.organization + "\")");
+  const auto i = find(key);
+  if (i) account(*i);
+  return i;
 }
 
 void Portfolio::add_accounts(std::vector<Account> list) {

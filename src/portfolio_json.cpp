@@ -24,9 +24,10 @@ int whole(const ObjectReader& r, const char* key, int fallback) {
 
 Account account_from_json(const json& v, const std::string& path) {
   const ObjectReader r(v, path,
-                       {"key", "name", "tier", "arr", "signature", "seats", "planned_users", "contacts", "template",
-                        "attributes", "progress", "goals", "handoff", "exit", "exit_reason"});
+                       {"organization", "key", "name", "tier", "arr", "signature", "seats", "planned_users", "contacts",
+                        "template", "attributes", "progress", "goals", "handoff", "exit", "exit_reason"});
   Account a;
+  a.organization = r.string_or("organization", "");
   a.key = r.string("key");
   if (a.key.empty()) throw_invalid(r.field_path("key"), "must not be empty");
   a.name = r.string_or("name", a.key);
@@ -70,7 +71,7 @@ Account account_from_json(const json& v, const std::string& path) {
 
 json account_json(const Account& a) {
   json plan = account_plan_to_json_value(a.plan);
-  json j{{"key", a.key}, {"name", a.name}, {"tier", a.tier}, {"arr", a.arr}, {"signature", format_date(a.signature)},
+  json j{{"organization", a.organization}, {"key", a.key}, {"name", a.name}, {"tier", a.tier}, {"arr", a.arr}, {"signature", format_date(a.signature)},
          {"seats", {{"planned", a.planned_seats}, {"provisioned", a.provisioned_seats}}},
          {"planned_users", a.planned_users}};
   json contacts = json::array();

@@ -58,6 +58,10 @@ struct EventBatch {
   Dictionary item;                   // feature, meeting, ticket, milestone or task id
   std::span<const double> value;     // NaN = none
   std::span<const std::uint64_t> id; // 0 = none
+  // Whose events the rows are, when the host says so: every row must name
+  // the portfolio's organization (or none), or the batch is refused whole
+  // (Errc::forbidden). Optional.
+  Dictionary organization;
 
   std::size_t size() const noexcept { return ts.size(); }
   // Rows [begin, end) with the same dictionaries, e.g. one night of a

@@ -40,6 +40,10 @@ struct Contact {
 // declared progress, goals and handoff of issue 3; its `account` and `start`
 // are the key and the signature.
 struct Account {
+  // The organization the account belongs to. A portfolio holds one
+  // organization's accounts: an account added with another organization is
+  // refused (Errc::forbidden), and one added without gets the portfolio's.
+  std::string organization;
   std::string key;
   std::string name;
   std::string tier;  // empty: from ARR
@@ -55,7 +59,7 @@ struct Account {
   std::optional<Day> exit;
   std::string exit_reason;  // free text, e.g. "churned"; only with an exit
 
-  // {"key", "name"?, "tier"?, "arr"?, "signature", "seats"?: {"planned"?, "provisioned"?},
+  // {"organization"?, "key", "name"?, "tier"?, "arr"?, "signature", "seats"?: {"planned"?, "provisioned"?},
   //  "planned_users"?: [...], "contacts"?: [{"key", "name"?, "role"}],
   //  "template"?, "attributes"?, "progress"?, "goals"?, "handoff"?, "exit"?, "exit_reason"?}
   static Account from_json(std::string_view json);
@@ -171,6 +175,10 @@ class Portfolio {
   std::size_t size() const noexcept;
   const Account& account(std::size_t index) const;
   std::optional<std::size_t> find(std::string_view key) const noexcept;
+  // An account named with its organization. Another organization's account
+  // is not looked up: Errc::forbidden, never an empty answer that would hide
+  // the attempt.
+  std::optional<std::size_t> find(std::string_view organization, std::string_view key) const;
   const AccountActivity& activity(std::size_t index) const;
 
   IngestReport ingest(const EventBatch& batch, const IngestOptions& options = {});

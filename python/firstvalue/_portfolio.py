@@ -21,7 +21,7 @@ from ._plans import DateLike, PlanResults, _as_json, _day, _to_datetime64
 
 _NO_LIMIT = 2**64 - 1
 _INT64_MIN = np.iinfo(np.int64).min
-_EVENT_COLUMNS = ("ts", "account", "type", "actor", "item", "value", "id")
+_EVENT_COLUMNS = ("ts", "account", "type", "actor", "item", "value", "id", "organization")
 Progress = Callable[[int, int], Optional[bool]]
 
 
@@ -343,8 +343,9 @@ class Portfolio:
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self._p.find(key) is not None
 
-    def _index(self, key: str) -> int:
-        i = self._p.find(key)
+    def _index(self, key: str, organization: Optional[str] = None) -> int:
+        # Named with another organization, the core refuses (ForbiddenError) before any lookup.
+        i = self._p.find(key) if organization is None else self._p.find_in(organization, key)
         if i is None:
             raise _core.NotFoundError(f"account: no account \"{key}\" in organization \"{self.organization}\"")
         return i
@@ -353,9 +354,11 @@ class Portfolio:
         """Adds accounts, all or none; an error names the path (accounts[3].key: ...)."""
         self._p.add_accounts_json(_as_json(accounts if isinstance(accounts, (str, bytes)) else list(accounts)))
 
-    def account(self, key: str) -> dict:
-        """One account's document: attributes, contacts, plan choice, goals."""
-        return json.loads(self._p.account_json(self._index(key)))
+    def account(self, key: str, organization: Optional[str] = None) -> dict:
+        """One account's document: organization, attributes, contacts, plan
+        choice, goals. With `organization`, the account is named with its
+        organization: another organization's raises ForbiddenError."""
+        return json.loads(self._p.account_json(self._index(key, organization)))
 
     @property
     def accounts(self):
@@ -368,8 +371,9 @@ class Portfolio:
         return pd.DataFrame(c, index=pd.Index(keys, name="account"))
 
     def ingest(self, events: Any = None, *, ts: Any = None, account: Any = None, type: Any = None,
-               actor: Any = None, item: Any = None, value: Any = None, id: Any = None, threads: int = 1,
-               max_rejected: Optional[int] = None, progress: Optional[Progress] = None) -> IngestReport:
+               actor: Any = None, item: Any = None, value: Any = None, id: Any = None, organization: Any = None,
+               threads: int = 1, max_rejected: Optional[int] = None,
+               progress: Optional[Progress] = None) -> IngestReport:
         """Ingests one batch of events: a DataFrame (or mapping of columns) with
         ts, account, type and optionally actor, item, value, id; or the same as
         keyword arrays. ts is seconds since 1970 or datetimes (naive = UTC).
@@ -381,8 +385,11 @@ class Portfolio:
         million rows, whichever is most) with the accepted rows applied so
         far; returning False (or Ctrl-C) cancels: the accounts of the passes
         done have all their rows, the others none, and submitting the batch
-        again completes it."""
-        given = dict(ts=ts, account=account, type=type, actor=actor, item=item, value=value, id=id)
+        again completes it. An `organization` column, when given, must name
+        this portfolio's organization on every row (or none): a row of another
+        organization refuses the whole batch with ForbiddenError."""
+        given = dict(ts=ts, account=account, type=type, actor=actor, item=item, value=value, id=id,
+                     organization=organization)
         if events is not None:
             names = list(events.columns) if hasattr(events, "columns") else list(events)
             unknown = [n for n in names if n not in _EVENT_COLUMNS]
@@ -403,9 +410,10 @@ class Portfolio:
         t_codes, t_values = _encode(given["type"], "type")
         u_codes, u_values = _encode(given["actor"], "actor")
         i_codes, i_values = _encode(given["item"], "item")
+        o_codes, o_values = _encode(given["organization"], "organization")
         raw = self._p.ingest(_seconds(given["ts"]), a_codes, a_values, t_codes, t_values, u_codes, u_values,
                              i_codes, i_values, _values(given["value"]), _ids(given["id"]), int(threads),
-                             _NO_LIMIT if max_rejected is None else int(max_rejected), progress)
+                             _NO_LIMIT if max_rejected is None else int(max_rejected), progress, o_codes, o_values)
         return IngestReport(raw)
 
     def evaluate(self, as_of: DateLike, threads: int = 1) -> ScanResult:

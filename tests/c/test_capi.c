@@ -1342,6 +1342,92 @@ static void run_km(void) {
   fv_km_free(km);
 }
 
+/* Per-organization isolation through the C ABI: another organization's
+ * account is FV_E_FORBIDDEN on a lookup, in a batch and in added accounts,
+ * and a refused call changes nothing. */
+static void run_isolation(void) {
+  const char* json =
+      "{\"organization\": \"acme\", \"accounts\": [{\"key\": \"a\", \"signature\": \"2026-09-01\", "
+      "\"planned_users\": [\"u1\", \"u2\"], \"attributes\": {\"sso\": false, \"migrate_data\": false, "
+      "\"integrations\": 0}}, {\"key\": \"shared\", \"signature\": \"2026-09-01\", \"attributes\": "
+      "{\"sso\": false, \"migrate_data\": false, \"integrations\": 0}}]}";
+  const char* globex = "[{\"organization\": \"globex\", \"key\": \"g\", \"signature\": \"2026-09-01\"}]";
+  fv_portfolio* p = NULL;
+  fv_ingest_report* report = (fv_ingest_report*)0x1;
+  fv_scan_result* before = NULL;
+  fv_scan_result* after = NULL;
+  fv_buf x = {0}, y = {0};
+  size_t i = 99, accepted = 0;
+  CHECK(fv_portfolio_from_json(json, strlen(json), &p) == FV_OK, "%s", fv_last_error());
+  if (!p) return;
+  CHECK(fv_portfolio_find_in(p, "acme", 4, "a", 1, &i) == FV_OK && i == 0, "own account: %s", fv_last_error());
+  i = 99;
+  CHECK(fv_portfolio_find_in(p, "globex", 6, "shared", 6, &i) == FV_E_FORBIDDEN && i == 99 &&
+            starts_with(fv_last_error(), "organization: account \"shared\" of organization \"globex\""),
+        "%s", fv_last_error());
+  CHECK(fv_portfolio_find_in(p, "globex", 6, "nobody", 6, &i) == FV_E_FORBIDDEN && i == 99, "%s", fv_last_error());
+  CHECK(fv_portfolio_find_in(p, "acme", 4, "nobody", 6, &i) == FV_E_NOT_FOUND, "%s", fv_last_error());
+  CHECK(fv_portfolio_find_in(p, NULL, 3, "a", 1, &i) == FV_E_INVALID, "NULL organization");
+  CHECK(fv_portfolio_add_accounts_json(p, globex, strlen(globex)) == FV_E_FORBIDDEN &&
+            starts_with(fv_last_error(), "accounts[0].organization: "),
+        "%s", fv_last_error());
+  CHECK(fv_portfolio_find(p, "g", 1, &i) == FV_E_NOT_FOUND, "refused account not added");
+
+  {
+    const int64_t ts[3] = {1788948000, 1789034400, 1789120800}; /* 2026-09-09..11 10:00 */
+    const int32_t account[3] = {0, 0, 0}, type[3] = {0, 0, 0}, actor[3] = {0, 1, 1}, mixed[3] = {0, -1, 1};
+    const char* accounts[1] = {"a"};
+    const char* types[1] = {"login"};
+    const char* actors[2] = {"u1", "u2"};
+    const char* orgs[2] = {"acme", "globex"};
+    fv_event_batch b = {0};
+    b.n_rows = 3;
+    b.ts = ts;
+    b.account.codes = account;
+    b.account.values = accounts;
+    b.account.n_values = 1;
+    b.type.codes = type;
+    b.type.values = types;
+    b.type.n_values = 1;
+    b.actor.codes = actor;
+    b.actor.values = actors;
+    b.actor.n_values = 2;
+    b.organization.codes = mixed;
+    b.organization.values = orgs;
+    b.organization.n_values = 2;
+    CHECK(fv_portfolio_evaluate(p, SIG_DAY + 30, 1, &before) == FV_OK, "%s", fv_last_error());
+    CHECK(fv_portfolio_ingest(p, &b, 1, FV_NO_LIMIT, NULL, NULL, &report) == FV_E_FORBIDDEN &&
+              report == (fv_ingest_report*)0x1 && starts_with(fv_last_error(), "events.organization[2]: "),
+          "%s", fv_last_error());
+    CHECK(fv_portfolio_evaluate(p, SIG_DAY + 30, 1, &after) == FV_OK, "%s", fv_last_error());
+    CHECK(fv_portfolio_results_json(p, before, &x) == FV_OK && fv_portfolio_results_json(p, after, &y) == FV_OK &&
+              strcmp(x.ptr, y.ptr) == 0,
+          "a refused batch changed the results");
+    b.n_rows = 2; /* the portfolio's own rows, and one that names no organization */
+    CHECK(fv_portfolio_ingest(p, &b, 1, FV_NO_LIMIT, NULL, NULL, &report) == FV_OK, "%s", fv_last_error());
+    CHECK(fv_ingest_report_counts(report, NULL, &accepted, NULL, NULL, NULL) == FV_OK && accepted == 2,
+          "accepted %zu", accepted);
+    fv_ingest_report_free(report);
+  }
+  {
+    /* A result of another organization's portfolio cannot be read through this one. */
+    const char* other_json = "{\"organization\": \"globex\"}";
+    fv_portfolio* theirs = NULL;
+    fv_buf z = {0};
+    CHECK(fv_portfolio_from_json(other_json, strlen(other_json), &theirs) == FV_OK, "%s", fv_last_error());
+    CHECK(fv_portfolio_worklist_json(theirs, before, &z) == FV_E_FORBIDDEN && z.ptr == NULL &&
+              strcmp(fv_last_error(), "result: holds organization \"acme\"'s accounts, not \"globex\"'s") == 0,
+          "%s", fv_last_error());
+    CHECK(fv_portfolio_explain_json(theirs, before, 0, &z) == FV_E_FORBIDDEN, "%s", fv_last_error());
+    fv_portfolio_free(theirs);
+  }
+  fv_buf_dispose(&x);
+  fv_buf_dispose(&y);
+  fv_scan_result_free(before);
+  fv_scan_result_free(after);
+  fv_portfolio_free(p);
+}
+
 /* PII masking: the shared corpus through the C ABI (every value of a
  * positive line mapped with exactly its text, nothing of a negative line
  * touched), stable tokens, the map and the masked JSON. */
@@ -1436,6 +1522,7 @@ int main(int argc, char** argv) {
   if (portfolio) {
     run_portfolio();
     run_cohort();
+    run_isolation();
   }
   printf("%d passed, %d failed\n", g_checks - g_failures, g_failures);
   return g_failures == 0 && g_checks > 0 ? 0 : 1;

@@ -1040,3 +1040,76 @@ TEST(Generator, IsDeterministicAndRespectsTheNight) {
     EXPECT_LE(a.truth[i].onset, o.as_of - 14);
   }
 }
+
+// ---- per-organization isolation --------------------------------------------
+
+namespace {
+
+void expect_forbidden_at(const std::function<void()>& f, const std::string& path) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected forbidden at " << path;
+  } catch (const fv::Error& e) {
+    EXPECT_EQ(e.code(), fv::Errc::forbidden) << e.what();
+    EXPECT_EQ(e.path(), path) << e.what();
+  }
+}
+
+}  // namespace
+
+TEST(Isolation, AccountsOfAnotherOrganizationAreRefusedWholeBatch) {
+  fv::Portfolio p = portfolio({account("a")});
+  EXPECT_EQ(p.account(0).organization, "acme");  // stamped when added without one
+  fv::Account mine = account("b"), theirs = account("c");
+  mine.organization = "acme";
+  theirs.organization = "globex";
+  expect_forbidden_at([&] { p.add_accounts({mine, theirs}); }, "accounts[1].organization");
+  EXPECT_EQ(p.size(), 1u);  // all or nothing: "b" is not added either
+  EXPECT_FALSE(p.find("b"));
+  p.add_accounts({mine});
+  EXPECT_EQ(p.size(), 2u);
+  // The organization travels with the account's document.
+  const fv::Account back = fv::Account::from_json(p.account(1).to_json());
+  EXPECT_EQ(back.organization, "acme");
+  EXPECT_EQ(back, p.account(1));
+  expect_forbidden_at([&] { p.add_accounts_json(R"([{"organization": "globex", "key": "d", "signature": "2026-09-01"}])"); },
+                      "accounts[0].organization");
+}
+
+TEST(Isolation, ReadsNamingAnotherOrganizationAreForbiddenNotEmpty) {
+  const fv::Portfolio acme = portfolio({account("shared"), account("a")});
+  EXPECT_EQ(acme.find("acme", "a"), std::optional<std::size_t>(1));
+  EXPECT_EQ(acme.find("acme", "nobody"), std::nullopt);
+  // The key exists here, and does not: either way the answer is "forbidden".
+  expect_forbidden_at([&] { (void)acme.find("globex", "shared"); }, "organization");
+  expect_forbidden_at([&] { (void)acme.find("globex", "nobody"); }, "organization");
+  expect_forbidden_at([&] { (void)acme.find("", "a"); }, "organization");
+}
+
+TEST(Isolation, BatchesMixingOrganizationsChangeNothing) {
+  fv::Portfolio p = portfolio({account("a"), account("b")});
+  fv::EventTable t;
+  const std::int64_t s = static_cast<std::int64_t>(kSig) * 86400 + 36000;
+  t.add(s + 86400, "a", "login", "u1");
+  t.add(s + 2 * 86400, "b", "login", "u2");
+  t.add(s + 3 * 86400, "a", "login", "u3");
+  const std::vector<std::string> orgs = {"acme", "globex"};
+  const std::vector<std::int32_t> mixed = {0, -1, 1}, own = {0, -1, 0};
+  fv::EventBatch b = t.batch();
+  b.organization = {mixed, orgs};
+  const fv::AccountActivity before_a = p.activity(0), before_b = p.activity(1);
+  expect_forbidden_at([&] { p.ingest(b); }, "events.organization[2]");
+  EXPECT_EQ(p.activity(0), before_a);
+  EXPECT_EQ(p.activity(1), before_b);
+  // Rows of the portfolio's organization, or of none, are ingested.
+  b.organization = {own, orgs};
+  EXPECT_EQ(p.ingest(b).accepted, 3u);
+  EXPECT_NE(p.activity(0), before_a);
+  // A batch for another organization as a whole is refused on its first row,
+  // even when its keys happen to exist here.
+  fv::Portfolio globex_view = portfolio({account("a")});
+  const std::vector<std::int32_t> all_globex = {1, 1, 1};
+  b.organization = {all_globex, orgs};
+  expect_forbidden_at([&] { globex_view.ingest(b); }, "events.organization[0]");
+  EXPECT_EQ(globex_view.activity(0), portfolio({account("a")}).activity(0));
+}

@@ -31,7 +31,8 @@ class FvDictionary(ctypes.Structure):
 class FvEventBatch(ctypes.Structure):
     _fields_ = [("n_rows", sz), ("ts", ctypes.POINTER(ctypes.c_int64)),
                 ("account", FvDictionary), ("type", FvDictionary), ("actor", FvDictionary), ("item", FvDictionary),
-                ("value", ctypes.POINTER(ctypes.c_double)), ("id", ctypes.POINTER(ctypes.c_uint64))]
+                ("value", ctypes.POINTER(ctypes.c_double)), ("id", ctypes.POINTER(ctypes.c_uint64)),
+                ("organization", FvDictionary)]
 
 
 PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, sz, sz, ctypes.c_void_p)
@@ -139,15 +140,16 @@ class Dictionary:
 class Batch:
     """numpy columns borrowed by an fv_event_batch; keeps them alive."""
 
-    def __init__(self, ts, account, type_, actor=None, item=None, value=None, id_=None):
+    def __init__(self, ts, account, type_, actor=None, item=None, value=None, id_=None, organization=None):
         self.ts = np.ascontiguousarray(ts, dtype=np.int64)
         self.dicts = [Dictionary(c) for c in (account, type_, actor, item)]
         self.value = None if value is None else np.ascontiguousarray(value, dtype=np.float64)
         self.id = None if id_ is None else np.ascontiguousarray(id_, dtype=np.uint64)
+        self.org = Dictionary(organization)
         self.struct = FvEventBatch(
             len(self.ts), self.ts.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), *(d.struct for d in self.dicts),
             None if self.value is None else self.value.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
-            None if self.id is None else self.id.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)))
+            None if self.id is None else self.id.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), self.org.struct)
 
     @staticmethod
     def from_csv(path):

@@ -163,7 +163,8 @@ def test_rates_and_bottlenecks_match_pandas(sample):
 def test_summaries_merge_exactly_on_random_splits(sample):
     s, _ = sample
     accounts = [json.loads(json.dumps(a)) for a in (s.portfolio().account(k) for k in s.portfolio().accounts.index)]
-    whole_p = fv.Portfolio(organization="o", accounts=accounts)
+    org = s.portfolio().organization  # the accounts' documents name it: another would be refused
+    whole_p = fv.Portfolio(organization=org, accounts=accounts)
     whole_p.ingest(s.events)
     whole = whole_p.cohort_summaries(AS_OF, by="signature_month")
     rng = np.random.default_rng(3)
@@ -171,7 +172,7 @@ def test_summaries_merge_exactly_on_random_splits(sample):
         side = rng.random(len(accounts)) < 0.4
         parts = []
         for flag in (True, False):
-            part = fv.Portfolio(organization="o", accounts=[a for a, f in zip(accounts, side) if f == flag])
+            part = fv.Portfolio(organization=org, accounts=[a for a, f in zip(accounts, side) if f == flag])
             report = part.ingest(s.events)
             assert report.rejected == (s.events.account.isin([a["key"] for a, f in zip(accounts, side) if f != flag])).sum()
             parts.append(part.cohort_summaries(AS_OF, by="signature_month"))

@@ -423,3 +423,33 @@ def test_generator_is_deterministic_and_returns_its_truth(sample):
 def test_detection_quality_meets_the_goals():
     q = fv.generate_portfolio(accounts=300, seed=2026).detection_quality(threads=2)
     assert q["recall"] >= 0.95 and q["precision"] >= 0.90 and q["median_delay_days"] <= 7
+
+
+# ---- per-organization isolation ----------------------------------------------------
+
+def test_another_organizations_accounts_and_reads_are_forbidden():
+    p = fv.Portfolio(organization="acme", accounts=[_account("a"), _account("shared")])
+    assert p.account("a")["organization"] == "acme"
+    assert p.account("a", organization="acme")["key"] == "a"
+    for key in ("shared", "nobody"):  # whether or not the key exists here
+        with pytest.raises(fv.ForbiddenError, match=r"^organization: account \"" + key):
+            p.account(key, organization="globex")
+    with pytest.raises(fv.NotFoundError):
+        p.account("nobody", organization="acme")
+    theirs = dict(_account("b"), organization="globex")
+    with pytest.raises(fv.ForbiddenError, match=r"^accounts\[1\]\.organization: "):
+        p.add_accounts([_account("c"), theirs])
+    assert len(p) == 2 and "c" not in p  # all or nothing
+
+
+def test_a_batch_mixing_organizations_changes_nothing():
+    p = fv.Portfolio(organization="acme", accounts=[_account("a")])
+    day = _secs(SIG + 3)
+    frame = pd.DataFrame({"ts": [day, day + 60, day + 120], "account": ["a"] * 3, "type": ["login"] * 3,
+                          "actor": ["u1", "u2", "u3"], "organization": ["acme", None, "globex"]})
+    before = p.evaluate(SIG + 5).to_json()
+    with pytest.raises(fv.ForbiddenError, match=r"^events\.organization\[2\]: a row of organization \"globex\""):
+        p.ingest(frame)
+    assert p.evaluate(SIG + 5).to_json() == before
+    assert p.ingest(frame.iloc[:2]).accepted == 2  # its own organization, or none, is ingested
+    assert p.evaluate(SIG + 5).metrics.loc["a", "active_users"] == 2
