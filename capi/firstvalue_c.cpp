@@ -824,6 +824,8 @@ fv_status fv_reject_reason_name(int reason, const char** out) {
   });
 }
 
+}  // extern "C": the helper below returns a C++ type
+
 namespace {
 // A result handle for `portfolio`: the text it serves is copied from its configuration.
 std::unique_ptr<fv_scan_result> result_handle(const fv_portfolio* portfolio) {
@@ -837,6 +839,8 @@ std::unique_ptr<fv_scan_result> result_handle(const fv_portfolio* portfolio) {
   return handle;
 }
 }  // namespace
+
+extern "C" {
 
 fv_status fv_portfolio_evaluate(const fv_portfolio* portfolio, int32_t as_of, unsigned threads,
                                 fv_scan_result** out) {

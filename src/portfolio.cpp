@@ -1043,7 +1043,9 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     }
     bucket_begin[n_buckets] = at;
     detail::on_threads(gather_threads, [&](unsigned t) {
-      auto [lo, hi] = slice(t);
+      // Plain variables, not a structured binding: the lambda below uses them,
+      // which clang before 16 does not allow of a binding.
+      std::size_t lo = slice(t).first, hi = slice(t).second;
       if (window) std::tie(lo, hi) = std::pair{p.row_lo, p.row_hi};
       const std::size_t width = p.hi - p.lo;
       std::size_t* to = next[t].data();

@@ -165,7 +165,7 @@ SignalRule rule_from_json(const json& v, const std::string& path) {
     const auto specs = param_specs(*detector);
     for (const auto& [key, value] : params.items()) {
       const std::string kpath = join_path(ppath, key);
-      const auto spec = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& p) { return p.key == key; });
+      const auto spec = std::find_if(specs.begin(), specs.end(), [&key = key](const ParamSpec& p) { return p.key == key; });
       if (spec == specs.end()) {
         std::string known;
         for (const ParamSpec& p : specs) known += (known.empty() ? "" : ", ") + std::string(p.key);

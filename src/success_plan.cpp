@@ -21,8 +21,6 @@ namespace {
 using json_detail::json;
 using json_detail::ObjectReader;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // Through int64 so that days far apart cannot overflow int32.
 double days_between(Day from, Day to) {
   return static_cast<double>(static_cast<std::int64_t>(to) - static_cast<std::int64_t>(from));
