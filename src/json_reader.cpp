@@ -77,6 +77,10 @@ json parse_document(std::string_view text, std::string_view what) {
     throw Error(Errc::invalid, "",
                 std::string(what) + " is not valid JSON (byte " + std::to_string(e.byte) +
                     "): " + e.what());
+  } catch (const json::exception& e) {
+    // A number too large for a double (out_of_range 406), found by fuzzing:
+    // only fv::Error leaves a parser.
+    throw Error(Errc::invalid, "", std::string(what) + " is not valid JSON: " + e.what());
   }
 }
 

@@ -266,6 +266,16 @@ TEST(Handoff, JsonRejectionsNameThePath) {
   } catch (const fv::Error& e) {
     EXPECT_EQ(std::string(e.what()).rfind("handoff record is not valid JSON", 0), 0u) << e.what();
   }
+  // A number beyond a double is nlohmann's out_of_range, not a parse error:
+  // it must still leave as fv::Error (found by fuzz_model_json).
+  for (const char* text : {"{\"x\": 1e999}", "[-1e400]"})
+    try {
+      (void)fv::HandoffRecord::from_json(text);
+      ADD_FAILURE() << text << " accepted";
+    } catch (const fv::Error& e) {
+      EXPECT_EQ(e.code(), fv::Errc::invalid);
+      EXPECT_EQ(std::string(e.what()).rfind("handoff record is not valid JSON: ", 0), 0u) << e.what();
+    }
 }
 
 TEST(Handoff, ValidateChecksRecordsBuiltInCode) {
