@@ -6,6 +6,7 @@ set -euo pipefail
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config binutils
   libeigen3-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # libFuzzer and its sanitizers, for tests/fuzz
 )
 PYTHON_PACKAGES=(
   "scikit-build-core>=0.10" "pybind11>=3" "numpy>=1.23" "pandas>=2" "pytest>=7"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: C++ (GoogleTest via ctest), the C ABI program and header
-# tests, the same C++/C suites under AddressSanitizer + UBSan, the installed
+# tests, the same C++/C suites under AddressSanitizer + UBSan, a short run of
+# every fuzz target (tests/fuzz), the installed
 # package consumed by CMake and pkg-config, and pytest (Python API + ctypes).
 # Fails if any suite fails or runs no test.
 set -euo pipefail
@@ -25,6 +26,9 @@ cmake --build build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure --no-tests=error -j "$(nproc)"
+
+section "fuzz: every parser and buffer entry point, 5 s each (clang, libFuzzer, ASan + UBSan)"
+bash tests/fuzz/run.sh
 
 section "installed package: find_package(firstvalue) and pkg-config"
 rm -rf build/_install build/examples
