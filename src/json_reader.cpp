@@ -26,10 +26,10 @@ class DuplicateKeyGuard {
     (void)depth;
     switch (event) {
       case json::parse_event_t::object_start:
-        frames_.push_back(Frame{false, 0, {}, {}});
-        break;
       case json::parse_event_t::array_start:
-        frames_.push_back(Frame{true, 0, {}, {}});
+        if (frames_.size() >= kMaxJsonDepth)
+          throw_invalid(path(), "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        frames_.push_back(Frame{event == json::parse_event_t::array_start, 0, {}, {}});
         break;
       case json::parse_event_t::key: {
         Frame& f = frames_.back();

@@ -14,7 +14,13 @@ namespace firstvalue::json_detail {
 
 using nlohmann::json;
 
-// Parses a whole document; syntax errors report the byte offset.
+// The deepest nesting a document may have: every document we read is a few
+// levels deep, and deeper ones would recurse without bound when printed or
+// walked (a million brackets overflow the stack after parsing succeeded).
+inline constexpr std::size_t kMaxJsonDepth = 256;
+
+// Parses a whole document; syntax errors report the byte offset, and nesting
+// deeper than kMaxJsonDepth is refused at the path where it goes too deep.
 json parse_document(std::string_view text, std::string_view what);
 
 // Reads one JSON object. Construction rejects any key outside `allowed`, so a

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firstvalue/error.hpp"
+#include "json_reader.hpp"
 
 namespace firstvalue {
 namespace {
@@ -114,7 +115,8 @@ Marker bracketed(std::string_view s, std::size_t i, std::string_view word, std::
 Marker at_marker(std::string_view s, std::size_t i) {
   if (s[i] == '@') return {i, i + 1, true, false};
   if (s.substr(i, 3) == "\xEF\xBC\xA0") return {i, i + 3, true, false};  // fullwidth ＠
-  if (s[i] == ' ' && i + 1 < s.size() && s[i + 1] == '@') return {i, skip_spaces(s, i + 2, 1), true, false};
+  // "ana @ acme.com", spaced on both sides; "Slack @john.doe" is a mention.
+  if (s[i] == ' ' && i + 2 < s.size() && s[i + 1] == '@' && s[i + 2] == ' ') return {i, i + 3, true, false};
   return bracketed(s, i, "at", "@");
 }
 
@@ -223,18 +225,35 @@ constexpr std::array<std::string_view, 20> kPhoneWords{
     "tel",      "phone", "call",    "mobile", "cell", "fax",        "whatsapp", "sms",  "ring", "portable",
     "telefon", "handy", "t\xC3\xA9l", "mob",    "dial", "\xE9\x9B\xBB\xE8\xA9\xB1" /* 電話 */, "\xE2\x98\x8E" /* ☎ */,
     "\xF0\x9F\x93\x9E" /* 📞 */, "contact", "reach"};
-constexpr std::array<std::string_view, 24> kNotPhoneWords{
-    "version", "v",   "build", "release", "ticket", "order",    "invoice", "po",    "ref",   "case", "id",  "ip",
-    "sku",     "serial", "account", "acct", "contract", "iban", "siren",   "siret", "vat",   "tax",  "isbn", "ean"};
+constexpr std::array<std::string_view, 37> kNotPhoneWords{
+    "version", "v",        "build",   "release", "ticket",  "order",         "invoice",         "po",
+    "ref",     "case",     "id",      "ip",      "sku",     "serial",        "account",         "acct",
+    "contract", "iban",    "siren",   "siret",   "vat",     "tax",           "isbn",            "ean",
+    "lot",     "batch",    "part",    "rma",     "ein",     "duns",          "bestellnummer",   "rechnungsnummer",
+    "kundennummer", "auftragsnummer", "artikelnummer", "commande", "facture"};
 
-// The lower-case ASCII word that ends just before i, skipping spaces, '#', ':' and '.'.
-std::string word_before(std::string_view s, std::size_t i) {
+// The lower-case ASCII word that ends just before i, skipping spaces, '#', ':'
+// and '.'; `start` is where it begins.
+std::string word_before(std::string_view s, std::size_t i, std::size_t* start = nullptr) {
   while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '#' || s[i - 1] == ':' || s[i - 1] == '.')) --i;
   std::size_t b = i;
   while (b > 0 && ascii_alnum(static_cast<unsigned char>(s[b - 1]))) --b;
   std::string w;
   for (std::size_t k = b; k < i; ++k) w += lower(s[k]);
+  if (start) *start = b;
   return w;
+}
+
+// "Order 4155550100", "Part number 123-4567-890": one of the two words before
+// says the number is not a phone's.
+bool not_phone_word_before(std::string_view s, std::size_t i) {
+  auto listed = [](const std::string& w) {
+    return std::find(kNotPhoneWords.begin(), kNotPhoneWords.end(), w) != kNotPhoneWords.end();
+  };
+  std::size_t start = 0;
+  const std::string last = word_before(s, i, &start);
+  if (listed(last)) return true;
+  return (last == "number" || last == "no" || last == "nr" || last == "num") && listed(word_before(s, start));
 }
 
 bool phone_word_before(std::string_view s, std::size_t i) {
@@ -327,9 +346,12 @@ std::size_t number(std::string_view s, std::size_t begin, std::size_t len) {
 
 // Shapes of digit groups that are not phones.
 bool date_shape(std::string_view s, const Groups& g) {
-  if (g.len.size() < 3 || g.sep[0] != g.sep[1] || (g.sep[0] != '-' && g.sep[0] != '/' && g.sep[0] != '.')) return false;
+  if (g.len.size() < 2 || (g.sep[0] != '-' && g.sep[0] != '/' && g.sep[0] != '.')) return false;
   auto year = [&](std::size_t k) { return g.len[k] == 4 && number(s, g.begin[k], 4) >= 1900 && number(s, g.begin[k], 4) <= 2199; };
   auto small = [&](std::size_t k) { return g.len[k] <= 2 && number(s, g.begin[k], g.len[k]) <= 31; };
+  // "2024-03-0015" (a lot of March 2024) starts as a date does.
+  if (year(0) && g.len[1] == 2 && number(s, g.begin[1], 2) >= 1 && number(s, g.begin[1], 2) <= 12) return true;
+  if (g.len.size() < 3 || g.sep[0] != g.sep[1]) return false;
   return (year(0) && small(1) && small(2)) || (small(0) && small(1) && year(2));
 }
 bool ip_shape(std::string_view s, const Groups& g) {
@@ -385,7 +407,11 @@ bool phone_shape(std::string_view s, const Groups& g, bool cue) {
   // National numbers have at most 12 digits; "00" dials out, as "+" does.
   const bool international = s.substr(g.begin[0], 2) == "00";
   const std::size_t most = international ? 15 : 12;
-  const bool shaped = digits >= 10 && digits <= most && g.len.size() >= 2;
+  // Nine digits in four or more small groups are a national number too
+  // ("612 34 56 78", "91 123 45 67").
+  const bool nine = digits == 9 && g.len.size() >= 4 &&
+                    std::all_of(g.len.begin(), g.len.end(), [](std::size_t l) { return l <= 3; });
+  const bool shaped = (digits >= 10 && digits <= most && g.len.size() >= 2) || nine;
   if (!shaped && !(cue && digits >= 7 && digits <= most)) return false;
   if (date_shape(s, g) || ip_shape(s, g) || thousands_shape(g)) return false;
   const bool bracketed = g.begin[0] > 0 && s[g.begin[0] - 1] == '(';
@@ -397,8 +423,10 @@ bool phone_shape(std::string_view s, const Groups& g, bool cue) {
   if (std::find(g.sep.begin(), g.sep.end(), '.') != g.sep.end() &&
       std::any_of(g.len.begin(), g.len.end(), [](std::size_t l) { return l < 2 || l > 4; }))
     return false;
-  // Dashed groups of a phone have at most four digits: "978-3-16-148410-0" is a book.
-  if (std::find(g.sep.begin(), g.sep.end(), '-') != g.sep.end() &&
+  // Dashed groups of a phone have at most four digits: "978-3-16-148410-0" is
+  // a book. An area code and the number ("06-12345678", "020-1234567") are one.
+  const bool area_and_number = g.len.size() == 2 && s[g.begin[0]] == '0' && g.len[0] <= 4;
+  if (!area_and_number && std::find(g.sep.begin(), g.sep.end(), '-') != g.sep.end() &&
       std::any_of(g.len.begin(), g.len.end(), [](std::size_t l) { return l > 4; }))
     return false;
   return true;
@@ -414,7 +442,7 @@ bool ends_cleanly(std::string_view s, std::size_t i) {
            ((c.cp == ':' || c.cp == ',' || c.cp == '.') && digit_next));
 }
 
-bool phone_at(std::string_view s, std::size_t i, PiiMatch& out) {
+bool phone_at(std::string_view s, std::size_t i, PiiMatch& out, std::size_t& skip_to) {
   Groups all;
   if (!read_groups(s, i, all) || all.digits() < 7) return false;  // the common case: a short number
   // What comes before: not a word, an amount, a ticket or a version.
@@ -426,9 +454,9 @@ bool phone_at(std::string_view s, std::size_t i, PiiMatch& out) {
         c == '/' || c == '@' || c == '+' || c == ',' || (c == ':' && s[i] != '+' && !cue))
       return false;
   }
-  if (!all.plus) {
-    const std::string before = word_before(s, i);
-    if (std::find(kNotPhoneWords.begin(), kNotPhoneWords.end(), before) != kNotPhoneWords.end()) return false;
+  if (!all.plus && not_phone_word_before(s, i)) {
+    skip_to = all.end;  // "SIRET 732 829 320 00074": no part of it is a phone either
+    return false;
   }
   // Two numbers in a row ("415 555 0100 415 555 0101") read as one run of
   // groups: the longest leading part with a phone's shape is the first.
@@ -437,7 +465,8 @@ bool phone_at(std::string_view s, std::size_t i, PiiMatch& out) {
     if (!phone_shape(s, g, cue)) continue;
     std::string ext;
     const std::size_t end = extension(s, g.end, ext);
-    if (end == g.end && k == all.len.size() && !ends_cleanly(s, g.end)) return false;
+    // Glued to what follows ("89 (9h)" reads on into "(9"): a shorter part may still be the number.
+    if (end == g.end && k == all.len.size() && !ends_cleanly(s, g.end)) continue;
     out.begin = i;
     out.end = end;
     out.kind = PiiKind::phone;
@@ -465,9 +494,14 @@ std::vector<PiiMatch> find_phones(std::string_view s, const std::vector<PiiMatch
     const char c = s[i];
     if (!(ascii_digit(static_cast<unsigned char>(c)) || c == '+' || c == '(')) continue;
     PiiMatch m;
-    if (phone_at(s, i, m) && (email == emails.end() || m.end <= email->begin)) {
+    std::size_t skip_to = 0;
+    if (phone_at(s, i, m, skip_to) && (email == emails.end() || m.end <= email->begin)) {
       found.push_back(std::move(m));
       i = found.back().end - 1;
+      continue;
+    }
+    if (skip_to > i) {
+      i = skip_to - 1;
       continue;
     }
     // Not a phone: the rest of this run of digits is not the start of one either.
@@ -519,7 +553,18 @@ std::string PiiMasker::mask(std::string_view text) {
 }
 
 std::string PiiMasker::mask_json(std::string_view json, int indent) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(json, nullptr, false);
+  // Masking and printing recurse over the document: its depth is bounded first.
+  bool too_deep = false;
+  const auto depth_guard = [&](int depth, nlohmann::ordered_json::parse_event_t event, nlohmann::ordered_json&) {
+    if ((event == nlohmann::ordered_json::parse_event_t::object_start ||
+         event == nlohmann::ordered_json::parse_event_t::array_start) &&
+        static_cast<std::size_t>(depth) >= json_detail::kMaxJsonDepth)
+      too_deep = true;
+    return !too_deep;
+  };
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(json, depth_guard, false);
+  if (too_deep)
+    throw Error(Errc::invalid, "json", "nested deeper than " + std::to_string(json_detail::kMaxJsonDepth) + " levels");
   if (j.is_discarded()) throw Error(Errc::invalid, "json", "is not valid JSON");
   return masked(std::move(j), *this).dump(indent);
 }

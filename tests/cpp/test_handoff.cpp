@@ -276,6 +276,17 @@ TEST(Handoff, JsonRejectionsNameThePath) {
       EXPECT_EQ(e.code(), fv::Errc::invalid);
       EXPECT_EQ(std::string(e.what()).rfind("handoff record is not valid JSON: ", 0), 0u) << e.what();
     }
+  // Nesting is bounded where it goes too deep, whatever the document.
+  try {
+    (void)fv::HandoffRecord::from_json("{\"risks\": " + std::string(300, '[') + std::string(300, ']') + "}");
+    ADD_FAILURE() << "300 levels accepted";
+  } catch (const fv::Error& e) {
+    EXPECT_EQ(e.code(), fv::Errc::invalid);
+    std::string path = "risks";  // the first array that goes too deep
+    for (int k = 0; k < 255; ++k) path += "[0]";
+    EXPECT_EQ(e.path(), path);
+    EXPECT_NE(std::string(e.what()).find("nested deeper than 256 levels"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Handoff, ValidateChecksRecordsBuiltInCode) {

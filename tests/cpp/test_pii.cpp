@@ -145,3 +145,18 @@ TEST(Pii, InvalidUtf8AndEdgesNeverCrashOrMatchAcrossBytes) {
   // An address longer than any allowed is not cut to its last 64 characters.
   EXPECT_EQ(fv::mask_pii(std::string(70, 'x') + "@acme.com"), std::string(70, 'x') + "@acme.com");
 }
+
+// Masking and printing recurse over a document: a million brackets must be
+// refused, not overflow the stack (they did, through Python, before).
+TEST(Pii, DeeplyNestedJsonIsRefusedNotRecursedInto) {
+  fv::PiiMasker m;
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  try {
+    (void)m.mask_json(deep);
+    ADD_FAILURE() << "a million levels accepted";
+  } catch (const fv::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "json: nested deeper than 256 levels");
+  }
+  const std::string fine = std::string(200, '[') + "\"ana@acme.com\"" + std::string(200, ']');
+  EXPECT_EQ(m.mask_json(fine), std::string(200, '[') + "\"<email:1>\"" + std::string(200, ']'));
+}

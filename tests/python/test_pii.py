@@ -92,5 +92,7 @@ def test_json_exports_can_be_masked():
 def test_bad_text_is_refused_or_read_safely():
     with pytest.raises(TypeError):
         fv.mask_pii(None)
+    with pytest.raises(fv.InvalidError, match=r"^json: nested deeper than 256 levels$"):
+        fv.PiiMasker().mask_json("[" * 1_000_000 + "]" * 1_000_000)  # crashed the interpreter before
     assert fv.mask_pii("") == ""
     assert fv.mask_pii("x" * 10_000_000) == "x" * 10_000_000
