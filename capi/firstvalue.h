@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define FV_VERSION_MAJOR 0
-#define FV_VERSION_MINOR 1
+#define FV_VERSION_MINOR 2
 #define FV_VERSION_PATCH 0
 
 /* ---- status ---------------------------------------------------------- */
@@ -303,8 +303,10 @@ typedef struct fv_event_batch {
   /* Whose events the rows are, when the host says so (codes == NULL: not
    * said). Every row must name the portfolio's organization, or none; a row
    * of another organization refuses the whole batch with FV_E_FORBIDDEN.
-   * Zero-initialize the struct (fv_event_batch b = {0};) so that fields added
-   * at its end read as absent. */
+   * Added in 0.2, which changed the struct's size: the soname says so
+   * (libfirstvalue_c.so.0.2), and hosts built against 0.1 must be rebuilt.
+   * Zero-initialize the struct (fv_event_batch b = {0};) so that a column
+   * the host does not set reads as absent. */
   fv_dictionary organization;
 } fv_event_batch;
 
