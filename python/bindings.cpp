@@ -342,7 +342,10 @@ struct EncodedColumn {
       return {static_cast<const char*>(PyUnicode_DATA(s)), static_cast<std::size_t>(PyUnicode_GET_LENGTH(s))};
     const auto it = std::lower_bound(c.others.begin(), c.others.end(), i,
                                      [](const auto& o, std::size_t k) { return o.first < k; });
-    return it->second;  // every other value was put aside when the column was read
+    // Every other value was put aside when the column was read; a slot the
+    // host replaced since (the dictionary must not change during the call)
+    // reads as no value rather than past the end.
+    return it != c.others.end() && it->first == i ? it->second : std::string_view();
   }
   fv::Dictionary dictionary() const {
     fv::Dictionary d;
@@ -517,6 +520,7 @@ py::dict account_columns(const fv::Portfolio& p, std::optional<py::array_t<std::
 // Tonight's results as columns, in portfolio order; the primary signal's
 // rule, cause and action are spelled out so a DataFrame can show them.
 py::dict result_columns(const fv::Portfolio& p, std::span<const fv::AccountResult> results) {
+  for (const fv::AccountResult& r : results) p.check_evaluated_here(r);
   const auto& rules = p.config().signals.rules;
   const std::size_t n = results.size();
   const fv::HealthModel& model = p.config().health;

@@ -107,8 +107,33 @@ std::optional<ContactRole> parse_contact_role(std::string_view text) noexcept {
   return detail::enum_named<ContactRole>(kContactRoleNames, text);
 }
 
+namespace {
+// The organization of every live portfolio, by id, so that a result handed
+// to another portfolio is told apart: another organization's, or just another.
+std::mutex g_owners_mutex;
+std::unordered_map<std::uint64_t, std::string> g_owners;
+std::atomic<std::uint64_t> g_next_portfolio{1};
+
+// Registers a portfolio's organization for as long as the portfolio lives.
+struct PortfolioOwner {
+  std::uint64_t id;
+  PortfolioOwner(std::uint64_t i, const std::string& organization) : id(i) {
+    const std::lock_guard lock(g_owners_mutex);
+    g_owners.emplace(id, organization);
+  }
+  ~PortfolioOwner() {
+    const std::lock_guard lock(g_owners_mutex);
+    g_owners.erase(id);
+  }
+  PortfolioOwner(const PortfolioOwner&) = delete;
+  PortfolioOwner& operator=(const PortfolioOwner&) = delete;
+};
+}  // namespace
+
 struct Portfolio::Impl {
   PortfolioConfig config;
+  std::uint64_t serial = g_next_portfolio++;
+  PortfolioOwner owner{serial, config.organization};
   Scheduler scheduler;
   std::vector<TemplateIndex> templates;
   std::vector<std::size_t> factor_metric;  // health factor → metric
@@ -448,6 +473,7 @@ struct Portfolio::Impl {
   // that nothing is moved).
   void evaluate_one(std::size_t i, Day as_of, Scratch& x, AccountResult& out) const {
     out.account = static_cast<std::uint32_t>(i);
+    out.portfolio = serial;
     Snapshot& now = x.now;
     Snapshot& before = x.before;
     snapshot(i, as_of, x, now, true, false);
@@ -1165,6 +1191,24 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
 
 Portfolio::Portfolio(PortfolioConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Portfolio::~Portfolio() = default;
+
+void Portfolio::check_evaluated_here(const AccountResult& r) const { check_serial(r.portfolio); }
+void Portfolio::check_evaluated_here(const ScanResult& r) const {
+  check_serial(r.portfolio);
+  for (const AccountResult& a : r.accounts) check_serial(a.portfolio);
+}
+void Portfolio::check_serial(std::uint64_t serial) const {
+  if (serial == impl_->serial) return;
+  std::string owner;
+  {
+    const std::lock_guard lock(g_owners_mutex);
+    if (const auto it = g_owners.find(serial); it != g_owners.end()) owner = it->second;
+  }
+  if (!owner.empty() && owner != impl_->config.organization)
+    throw Error(Errc::forbidden, "result",
+                "holds organization \"" + owner + "\"'s accounts, not \"" + impl_->config.organization + "\"'s");
+  throw Error(Errc::invalid, "result", "was evaluated on another portfolio");
+}
 Portfolio::Portfolio(Portfolio&&) noexcept = default;
 Portfolio& Portfolio::operator=(Portfolio&&) noexcept = default;
 
@@ -1172,8 +1216,9 @@ const PortfolioConfig& Portfolio::config() const noexcept { return impl_->config
 const std::string& Portfolio::organization() const noexcept { return impl_->config.organization; }
 std::size_t Portfolio::size() const noexcept { return impl_->accounts.size(); }
 
-// Every path to an account's data checks the organization it was stored
-// with against the portfolio's, not only that the index or key resolved.
+// Reads of one account by index or key check the organization it was stored
+// with against the portfolio's, not only that the index or key resolved
+// (adding enforces the same, so the check guards against a corrupted state).
 const Account& Portfolio::account(std::size_t i) const {
   if (i >= impl_->accounts.size()) throw Error(Errc::not_found, "", "no account at index " + std::to_string(i));
   const Account& a = impl_->accounts[i];
@@ -1309,6 +1354,7 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
   const Impl& im = *impl_;
   ScanResult out;
   out.as_of = as_of;
+  out.portfolio = im.serial;
   out.accounts.resize(im.accounts.size());
   // Chunks taken in turn: on a machine shared with other work, a static split
   // waits for the slowest thread.
@@ -1334,6 +1380,7 @@ ScanResult Portfolio::scan(Day as_of, const ResultSink& sink, const ScanOptions&
   auto scratch = [&] { return std::make_unique<Impl::Scratch>(im.scheduler); };
   ScanResult out;
   out.as_of = as_of;
+  out.portfolio = im.serial;
   std::vector<Ranked> flagged;
   std::vector<AccountResult> block(std::min(options.block, n));
   for (std::size_t first = 0; first < n; first += block.size()) {

@@ -155,6 +155,7 @@ namespace {
 // One account's result as a JSON value; the worklist and the full results
 // embed it as it is.
 json account_result_value(const Portfolio& portfolio, const AccountResult& r) {
+  portfolio.check_evaluated_here(r);
   const Account& a = portfolio.account(r.account);
   const PortfolioConfig& config = portfolio.config();
   const HealthModel& model = config.health;
@@ -204,6 +205,7 @@ std::string Portfolio::account_result_json(const AccountResult& r, int indent) c
 }
 
 std::string Portfolio::worklist_json(const ScanResult& result, int indent) const {
+  check_evaluated_here(result);
   json list = json::array();
   std::size_t rank = 0;
   for (const std::uint32_t i : result.worklist) {
@@ -224,6 +226,7 @@ std::string Portfolio::worklist_json(const ScanResult& result, int indent) const
 }
 
 std::string Portfolio::results_json(const ScanResult& result, int indent) const {
+  check_evaluated_here(result);
   json list = json::array();
   for (const AccountResult& r : result.accounts) list.push_back(account_result_value(*this, r));
   return json{{"organization", organization()}, {"as_of", format_date(result.as_of)}, {"accounts", list}}.dump(indent);

@@ -110,6 +110,9 @@ inline constexpr std::array<std::string_view, 20> kMetricNames{
 // One account's evaluation as of a day.
 struct AccountResult {
   std::uint32_t account = 0;  // index in the portfolio
+  // Which portfolio evaluated it: another portfolio refuses to render it
+  // (Errc::forbidden for another organization's, Errc::invalid otherwise).
+  std::uint64_t portfolio = 0;
   ActivityMetrics metrics;
   PlanStatus plan_status = PlanStatus::on_track;
   std::string plan_reason;
@@ -130,6 +133,7 @@ struct AccountResult {
 
 struct ScanResult {
   Day as_of = 0;
+  std::uint64_t portfolio = 0;  // which portfolio evaluated it, as AccountResult::portfolio
   // evaluate(): every account, in portfolio order. scan(): the first
   // accounts of the worklist, in rank order. AccountResult::account tells
   // which account each one is.
@@ -209,8 +213,14 @@ class Portfolio {
   std::string worklist_json(const ScanResult& result, int indent = 2) const;
   std::string results_json(const ScanResult& result, int indent = 2) const;
   std::string account_result_json(const AccountResult& result, int indent = 2) const;
+  // Throws unless this portfolio evaluated `result`: Errc::forbidden when
+  // another organization's portfolio did, Errc::invalid when another of this
+  // organization's did (its indices name other accounts).
+  void check_evaluated_here(const AccountResult& result) const;
+  void check_evaluated_here(const ScanResult& result) const;
 
  private:
+  void check_serial(std::uint64_t serial) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1113,3 +1113,31 @@ TEST(Isolation, BatchesMixingOrganizationsChangeNothing) {
   expect_forbidden_at([&] { globex_view.ingest(b); }, "events.organization[0]");
   EXPECT_EQ(globex_view.activity(0), portfolio({account("a")}).activity(0));
 }
+
+TEST(Isolation, ResultsRenderOnlyOnThePortfolioThatEvaluatedThem) {
+  fv::Portfolio acme = portfolio({account("a")});
+  fv::PortfolioConfig c;
+  c.organization = "globex";
+  fv::Portfolio globex(std::move(c));
+  globex.add_accounts({account("a")});
+  const fv::ScanResult r = acme.evaluate(kSig + 20);
+  ASSERT_EQ(r.accounts.size(), 1u);
+  // Another organization's results: forbidden, even with the same keys, and
+  // even when the worklist is empty (its counts would leak).
+  expect_forbidden_at([&] { (void)globex.results_json(r); }, "result");
+  expect_forbidden_at([&] { (void)globex.worklist_json(r); }, "result");
+  expect_forbidden_at([&] { (void)globex.account_result_json(r.accounts[0]); }, "result");
+  // Another portfolio of the same organization: its indices name other accounts.
+  const fv::Portfolio acme2 = portfolio({account("a")});
+  try {
+    (void)acme2.worklist_json(r);
+    ADD_FAILURE() << "another portfolio's result rendered";
+  } catch (const fv::Error& e) {
+    EXPECT_EQ(e.code(), fv::Errc::invalid);
+    EXPECT_EQ(std::string(e.what()), "result: was evaluated on another portfolio");
+  }
+  EXPECT_NO_THROW((void)acme.results_json(r));
+  // A moved portfolio keeps what it evaluated.
+  const fv::Portfolio moved = std::move(acme);
+  EXPECT_NO_THROW((void)moved.worklist_json(r));
+}
