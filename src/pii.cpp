@@ -22,7 +22,7 @@ CodePoint decode(std::string_view s, std::size_t i) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char c = b(i);
   if (c < 0x80) return {c, 1};
-  const std::size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+  const std::size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
   if (len == 0 || i + len > s.size()) return {kInvalid, 1};
   char32_t cp = c & (0x7F >> len);
   for (std::size_t k = 1; k < len; ++k) {
@@ -69,6 +69,15 @@ bool unicode_letter(char32_t c) {
                       [c](const auto& r) { return c >= r.first && c <= r.second; });
 }
 bool word_char(char32_t c) { return ascii_alnum(c) || c == '_' || unicode_letter(c); }
+// Scripts written without spaces between words (Chinese, Japanese, Korean):
+// a number or an address may follow or precede their words directly.
+bool unspaced_script(char32_t c) {
+  return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+         (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF);
+}
+// A character that glues a number to a word ("ID4155550100"), unlike a CJK
+// word, which may sit right against one ("電話03-1234-5678").
+bool glued(char32_t c) { return word_char(c) && !unspaced_script(c); }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
 bool starts_with_nocase(std::string_view s, std::size_t i, std::string_view word) {
@@ -141,13 +150,22 @@ bool label_char(char32_t c) { return ascii_alnum(c) || c == '-' || unicode_lette
 bool email_at(std::string_view s, const Marker& m, std::size_t floor, PiiMatch& out) {
   // The local part, back from the marker.
   // At most 64 characters (RFC 5321), which also bounds the work per marker.
+  // A local part in Latin letters ends where CJK text runs into it
+  // ("担当はyamada@…" is yamada's address).
   std::size_t begin = m.begin;
+  bool ascii_seen = false, boundary = false;
   for (int n = 0; begin > floor && n < 64; ++n) {
     const std::size_t p = previous(s, begin);
-    if (!local_char(decode(s, p).cp)) break;
+    const char32_t c = decode(s, p).cp;
+    if (!local_char(c)) break;
+    if (ascii_seen && unspaced_script(c)) {
+      boundary = true;
+      break;
+    }
+    ascii_seen = ascii_seen || c < 0x80;
     begin = p;
   }
-  if (begin > floor && local_char(decode(s, previous(s, begin)).cp)) return false;  // longer than any address
+  if (!boundary && begin > floor && local_char(decode(s, previous(s, begin)).cp)) return false;  // longer than any address
   while (begin < m.begin && (s[begin] == '.' || s[begin] == '\'' || s[begin] == '-' || s[begin] == '+')) ++begin;
   if (begin == m.begin || s[m.begin - 1] == '.') return false;
   // The domain: labels joined by dots, the last one letters only.
@@ -156,9 +174,12 @@ bool email_at(std::string_view s, const Marker& m, std::size_t floor, PiiMatch& 
   bool obfuscated = m.obfuscated;
   while (true) {
     std::size_t end = i;
+    bool ascii_label = false;
     while (end < s.size()) {
       const CodePoint c = decode(s, end);
-      if (!label_char(c.cp)) break;
+      // "…@example.co.jpです": CJK text runs on after a Latin label.
+      if (!label_char(c.cp) || (ascii_label && unspaced_script(c.cp))) break;
+      ascii_label = ascii_label || c.cp < 0x80;
       end += c.len;
     }
     if (end == i || s[i] == '-' || s[end - 1] == '-' || end - i > 63 || labels.size() >= 127) break;
@@ -438,7 +459,7 @@ bool ends_cleanly(std::string_view s, std::size_t i) {
   if (i >= s.size()) return true;
   const CodePoint c = decode(s, i);
   const bool digit_next = i + 1 < s.size() && ascii_digit(static_cast<unsigned char>(s[i + 1]));
-  return !(word_char(c.cp) || c.cp == '@' || c.cp == '%' || c.cp == 0x20AC || c.cp == '$' ||
+  return !(glued(c.cp) || c.cp == '@' || c.cp == '%' || c.cp == 0x20AC || c.cp == '$' ||
            ((c.cp == ':' || c.cp == ',' || c.cp == '.') && digit_next));
 }
 
@@ -450,7 +471,7 @@ bool phone_at(std::string_view s, std::size_t i, PiiMatch& out, std::size_t& ski
   if (i > 0) {
     const std::size_t p = previous(s, i);
     const char32_t c = decode(s, p).cp;
-    if (word_char(c) || c == '$' || c == 0x20AC || c == 0xA3 || c == 0xA5 || c == '#' || c == '-' || c == '.' ||
+    if (glued(c) || c == '$' || c == 0x20AC || c == 0xA3 || c == 0xA5 || c == '#' || c == '-' || c == '.' ||
         c == '/' || c == '@' || c == '+' || c == ',' || (c == ':' && s[i] != '+' && !cue))
       return false;
   }
@@ -540,11 +561,20 @@ std::string PiiMasker::mask(std::string_view text) {
   for (const PiiMatch& m : found) {
     out.append(text.substr(at, m.begin - at));
     auto& index = by_key_[static_cast<int>(m.kind)];
-    auto [it, added] = index.try_emplace(m.key, entries_.size());
-    if (added)
-      entries_.push_back({"<" + std::string(kind_name(m.kind)) + ":" +
-                              std::to_string(++issued_[static_cast<int>(m.kind)]) + ">",
-                          m.kind, std::string(text.substr(m.begin, m.end - m.begin))});
+    auto it = index.find(m.key);
+    if (it == index.end()) {
+      // The entry first, then its index: an allocation failing leaves neither.
+      const std::size_t number = issued_[static_cast<int>(m.kind)] + 1;
+      entries_.push_back({"<" + std::string(kind_name(m.kind)) + ":" + std::to_string(number) + ">", m.kind,
+                          std::string(text.substr(m.begin, m.end - m.begin))});
+      try {
+        it = index.emplace(m.key, entries_.size() - 1).first;
+      } catch (...) {
+        entries_.pop_back();
+        throw;
+      }
+      issued_[static_cast<int>(m.kind)] = number;
+    }
     out += entries_[it->second].token;
     at = m.end;
   }

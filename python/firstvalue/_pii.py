@@ -41,7 +41,8 @@ class PiiMasker:
         list comes back as a masked dict or list."""
         if isinstance(document, str):
             return self._m.mask_json(document, -1 if indent is None else int(indent))
-        return json.loads(self._m.mask_json(json.dumps(document), -1))
+        # NaN and infinities are not JSON: refused here with the value named, not sent as NaN.
+        return json.loads(self._m.mask_json(json.dumps(document, allow_nan=False), -1))
 
     def unmask(self, text: str) -> str:
         """The tokens this masker issued, put back to their values."""

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <numeric>
 #include <optional>
@@ -207,12 +208,13 @@ Loaded load(const Options& o) {
 
 std::string short_date(fv::Day d) { return d == fv::kNever ? std::string("-") : fv::format_date(d); }
 
-void print_rejections(const Loaded& l) {
+// `show` masks what the messages quote (keys may be addresses) under --mask-pii.
+void print_rejections(const Loaded& l, const std::function<std::string(const std::string&)>& show) {
   for (std::size_t k = 0; k < l.reports.size(); ++k) {
     const fv::IngestReport& r = l.reports[k];
     if (r.rejected.empty()) continue;
     std::fprintf(stderr, "firstvalue: %s: %zu of %zu events rejected\n", l.sources[k].c_str(), r.rejected.size(), r.rows);
-    for (const std::string& m : r.messages) std::fprintf(stderr, "  %s\n", m.c_str());
+    for (const std::string& m : r.messages) std::fprintf(stderr, "  %s\n", show(m).c_str());
     if (r.rejected.size() > r.messages.size())
       std::fprintf(stderr, "  ... and %zu more (scan --json lists every row)\n", r.rejected.size() - r.messages.size());
   }
@@ -225,7 +227,8 @@ struct Masking {
   std::string text(const std::string& s) { return o.mask_pii ? masker.mask(s) : s; }
   std::string json(const std::string& s) { return o.mask_pii ? masker.mask_json(s, 2) : s; }
   ~Masking() {
-    if (!o.mask_pii || o.pii_map_path.empty()) return;
+    // A command that failed leaves the previous map file alone.
+    if (!o.mask_pii || o.pii_map_path.empty() || std::uncaught_exceptions() > 0) return;
     std::ofstream map(o.pii_map_path);
     map << masker.map_json() << "\n";
     if (!map) std::fprintf(stderr, "firstvalue: %s: cannot write the PII map\n", o.pii_map_path.c_str());
@@ -237,7 +240,7 @@ int run_scan(const Options& o) {
   Loaded l = load(o);
   const fv::Portfolio& p = *l.portfolio;
   const fv::ScanResult r = p.evaluate(l.as_of, o.threads);
-  print_rejections(l);
+  print_rejections(l, [&](const std::string& m) { return mask.text(m); });
   if (o.json) {
     nlohmann::json doc = nlohmann::json::parse(o.all ? p.results_json(r) : p.worklist_json(r));
     nlohmann::json& ingestion = doc["ingestion"] = nlohmann::json::array();
@@ -266,8 +269,8 @@ int run_scan(const Options& o) {
     if (std::isnan(x.health)) std::snprintf(health, sizeof health, "health n/a");
     else if (std::isnan(x.health_delta)) std::snprintf(health, sizeof health, "health %.0f %s", x.health, std::string(model.band_name(x.band)).c_str());
     else std::snprintf(health, sizeof health, "health %.0f %s (%+.0f/7d)", x.health, std::string(model.band_name(x.band)).c_str(), x.health_delta);
-    std::printf("%3zu. %-9s %-22s %-10s %9s  %-7s risk %.2f  since %s  day %d, %d left  %s\n", ++rank, a.key.c_str(),
-                a.name.c_str(), a.tier.c_str(), money(a.arr).c_str(),
+    std::printf("%3zu. %-9s %-22s %-10s %9s  %-7s risk %.2f  since %s  day %d, %d left  %s\n", ++rank,
+                mask.text(a.key).c_str(), mask.text(a.name).c_str(), a.tier.c_str(), money(a.arr).c_str(),
                 s.state == fv::AccountState::stalled ? "STALLED" : "at risk", s.risk, short_date(s.onset).c_str(),
                 x.metrics.day, x.days_left, health);
     if (s.primary >= 0) {

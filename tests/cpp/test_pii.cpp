@@ -121,6 +121,16 @@ TEST(Pii, UnicodeAroundAndInsideValues) {
   EXPECT_EQ(fv::mask_pii("« élodie@société.fr » — +33\u202f1\u202f23\u202f45\u202f67\u202f89"),
             "« <email:1> » — <phone:1>");
   EXPECT_EQ(fv::mask_pii("Schreiben Sie müller@bücher.de!"), "Schreiben Sie <email:1>!");
+  // CJK text has no spaces: a number or an address may touch its words.
+  EXPECT_EQ(fv::mask_pii("電話03-1234-5678までお願いします"), "電話<phone:1>までお願いします");
+  fv::PiiMasker m;
+  EXPECT_EQ(m.mask("担当はyamada@example.co.jpです"), "担当は<email:1>です");
+  EXPECT_EQ(m.mask("yamada@example.co.jp"), "<email:1>");  // the same address, the same token
+  EXPECT_EQ(fv::mask_pii("用户@例子.广告"), "<email:1>");   // a local part all in CJK stays whole
+  // Lead bytes 0xF5-0xFF are not UTF-8: no letter, no match, and the map stays printable.
+  fv::PiiMasker bad;
+  EXPECT_EQ(bad.mask("\xF5\x80\x80@acme.com"), "\xF5\x80\x80@acme.com");
+  EXPECT_EQ(bad.map_json(-1), "{}");
 }
 
 TEST(Pii, InvalidUtf8AndEdgesNeverCrashOrMatchAcrossBytes) {

@@ -87,6 +87,8 @@ def test_json_exports_can_be_masked():
     assert "@" not in json.dumps(explained, ensure_ascii=False)
     with pytest.raises(fv.InvalidError):
         m.mask_json("{not json")
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        m.mask_json({"arr": float("nan")})  # refused, not sent on as NaN
 
 
 def test_bad_text_is_refused_or_read_safely():
