@@ -50,6 +50,16 @@ static int same(double a, double b, double tol) {
   return fabs(a - b) <= tol;
 }
 
+/* A dictionary column whose values are NUL-terminated. */
+static fv_dictionary column(const int32_t* codes, const char* const* values, size_t n_values) {
+  fv_dictionary d;
+  d.codes = codes;
+  d.values = values;
+  d.lengths = NULL;
+  d.n_values = n_values;
+  return d;
+}
+
 /* Splits `line` in place on `sep`; returns the number of fields. */
 static int split(char* line, char sep, char** fields, int max_fields) {
   int n = 0;
@@ -438,18 +448,10 @@ static fv_event_batch batch_of(const table* t) {
   memset(&b, 0, sizeof b);
   b.n_rows = t->n;
   b.ts = t->ts;
-  b.account.codes = t->account;
-  b.account.values = t->accounts;
-  b.account.n_values = t->n_accounts;
-  b.type.codes = t->type;
-  b.type.values = kTypes;
-  b.type.n_values = sizeof kTypes / sizeof kTypes[0];
-  b.actor.codes = t->actor;
-  b.actor.values = kActors;
-  b.actor.n_values = sizeof kActors / sizeof kActors[0];
-  b.item.codes = t->item;
-  b.item.values = t->item_ptrs;
-  b.item.n_values = t->n_items;
+  b.account = column(t->account, t->accounts, t->n_accounts);
+  b.type = column(t->type, kTypes, sizeof kTypes / sizeof kTypes[0]);
+  b.actor = column(t->actor, kActors, sizeof kActors / sizeof kActors[0]);
+  b.item = column(t->item, t->item_ptrs, t->n_items);
   b.value = t->value;
   return b;
 }
@@ -969,15 +971,9 @@ static void run_cancel(void) {
   memset(&b, 0, sizeof b);
   b.n_rows = n;
   b.ts = ts;
-  b.account.codes = zeros;
-  b.account.values = accounts;
-  b.account.n_values = 1;
-  b.type.codes = zeros;
-  b.type.values = types;
-  b.type.n_values = 1;
-  b.actor.codes = actor;
-  b.actor.values = kActors;
-  b.actor.n_values = 5;
+  b.account = column(zeros, accounts, 1);
+  b.type = column(zeros, types, 1);
+  b.actor = column(actor, kActors, 5);
 
   CHECK(fv_portfolio_from_json(json, strlen(json), &p) == FV_OK && fv_portfolio_from_json(json, strlen(json), &cold) == FV_OK,
         "%s", fv_last_error());
@@ -1383,18 +1379,10 @@ static void run_isolation(void) {
     fv_event_batch b = {0};
     b.n_rows = 3;
     b.ts = ts;
-    b.account.codes = account;
-    b.account.values = accounts;
-    b.account.n_values = 1;
-    b.type.codes = type;
-    b.type.values = types;
-    b.type.n_values = 1;
-    b.actor.codes = actor;
-    b.actor.values = actors;
-    b.actor.n_values = 2;
-    b.organization.codes = mixed;
-    b.organization.values = orgs;
-    b.organization.n_values = 2;
+    b.account = column(account, accounts, 1);
+    b.type = column(type, types, 1);
+    b.actor = column(actor, actors, 2);
+    b.organization = column(mixed, orgs, 2);
     CHECK(fv_portfolio_evaluate(p, SIG_DAY + 30, 1, &before) == FV_OK, "%s", fv_last_error());
     CHECK(fv_portfolio_ingest(p, &b, 1, FV_NO_LIMIT, NULL, NULL, &report) == FV_E_FORBIDDEN &&
               report == (fv_ingest_report*)0x1 && starts_with(fv_last_error(), "events.organization[2]: "),

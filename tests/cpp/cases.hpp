@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "firstvalue/error.hpp"
@@ -130,16 +131,22 @@ void expect_invalid(F&& f, const std::string& message) {
   }
 }
 
-// As expect_invalid, checking only the field path the error names.
+// `f` throws an Error of this code naming this field path.
 template <class F>
-void expect_invalid_at(F&& f, const std::string& path) {
+void expect_error_at(F&& f, firstvalue::Errc code, const std::string& path) {
   try {
     f();
     ADD_FAILURE() << "no error; expected one at " << path;
   } catch (const firstvalue::Error& e) {
-    EXPECT_EQ(e.code(), firstvalue::Errc::invalid) << e.what();
+    EXPECT_EQ(e.code(), code) << e.what();
     EXPECT_EQ(e.path(), path) << e.what();
   }
+}
+
+// As expect_invalid, checking only the field path the error names.
+template <class F>
+void expect_invalid_at(F&& f, const std::string& path) {
+  expect_error_at(std::forward<F>(f), firstvalue::Errc::invalid, path);
 }
 
 // Readable test names in ctest output instead of byte dumps.

@@ -1046,13 +1046,7 @@ TEST(Generator, IsDeterministicAndRespectsTheNight) {
 namespace {
 
 void expect_forbidden_at(const std::function<void()>& f, const std::string& path) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected forbidden at " << path;
-  } catch (const fv::Error& e) {
-    EXPECT_EQ(e.code(), fv::Errc::forbidden) << e.what();
-    EXPECT_EQ(e.path(), path) << e.what();
-  }
+  fvtest::expect_error_at(f, fv::Errc::forbidden, path);
 }
 
 }  // namespace
