@@ -818,7 +818,7 @@ PYBIND11_MODULE(_core, m) {
       .def("entries", [](const fv::PiiMasker& masker) {
         py::list out;
         for (const auto& e : masker.entries())
-          out.append(py::make_tuple(e.token, e.kind == fv::PiiKind::email ? "email" : "phone", e.value));
+          out.append(py::make_tuple(e.token, fv::to_string(e.kind), e.value));
         return out;
       });
   m.def("_parse_date", [](std::string_view text) {

@@ -532,8 +532,6 @@ std::vector<PiiMatch> find_phones(std::string_view s, const std::vector<PiiMatch
   return found;
 }
 
-const char* kind_name(PiiKind k) { return k == PiiKind::email ? "email" : "phone"; }
-
 nlohmann::ordered_json masked(nlohmann::ordered_json j, PiiMasker& masker) {
   if (j.is_string()) return masker.mask(j.get_ref<const std::string&>());
   if (j.is_array() || j.is_object())
@@ -542,6 +540,8 @@ nlohmann::ordered_json masked(nlohmann::ordered_json j, PiiMasker& masker) {
 }
 
 }  // namespace
+
+std::string_view to_string(PiiKind kind) noexcept { return kind == PiiKind::email ? "email" : "phone"; }
 
 std::vector<PiiMatch> find_pii(std::string_view text) {
   std::vector<PiiMatch> emails = find_emails(text);
@@ -565,7 +565,7 @@ std::string PiiMasker::mask(std::string_view text) {
     if (it == index.end()) {
       // The entry first, then its index: an allocation failing leaves neither.
       const std::size_t number = issued_[static_cast<int>(m.kind)] + 1;
-      entries_.push_back({"<" + std::string(kind_name(m.kind)) + ":" + std::to_string(number) + ">", m.kind,
+      entries_.push_back({"<" + std::string(to_string(m.kind)) + ":" + std::to_string(number) + ">", m.kind,
                           std::string(text.substr(m.begin, m.end - m.begin))});
       try {
         it = index.emplace(m.key, entries_.size() - 1).first;

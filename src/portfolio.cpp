@@ -1071,7 +1071,8 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
     detail::on_threads(gather_threads, [&](unsigned t) {
       // Plain variables, not a structured binding: the lambda below uses them,
       // which clang before 16 does not allow of a binding.
-      std::size_t lo = slice(t).first, hi = slice(t).second;
+      const auto range = slice(t);
+      std::size_t lo = range.first, hi = range.second;
       if (window) std::tie(lo, hi) = std::pair{p.row_lo, p.row_hi};
       const std::size_t width = p.hi - p.lo;
       std::size_t* to = next[t].data();
@@ -1193,10 +1194,8 @@ Portfolio::Portfolio(PortfolioConfig config) : impl_(std::make_unique<Impl>(std:
 Portfolio::~Portfolio() = default;
 
 void Portfolio::check_evaluated_here(const AccountResult& r) const { check_serial(r.portfolio); }
-void Portfolio::check_evaluated_here(const ScanResult& r) const {
-  check_serial(r.portfolio);
-  for (const AccountResult& a : r.accounts) check_serial(a.portfolio);
-}
+// Each account rendered is checked again where it is rendered (account_result_value).
+void Portfolio::check_evaluated_here(const ScanResult& r) const { check_serial(r.portfolio); }
 void Portfolio::check_serial(std::uint64_t serial) const {
   if (serial == impl_->serial) return;
   std::string owner;

@@ -24,6 +24,7 @@
 namespace firstvalue {
 
 enum class PiiKind : std::uint8_t { email, phone };
+std::string_view to_string(PiiKind kind) noexcept;  // "email", "phone": the tokens' prefixes
 
 // One value found in a text: bytes [begin, end), and the key that identifies
 // the value whatever its spelling (a lower-case address, a phone's digits).
