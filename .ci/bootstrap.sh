@@ -6,6 +6,7 @@ set -euo pipefail
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config binutils
   libeigen3-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
+  libssl-dev  # snapshots: checksums and AES-256-GCM through OpenSSL's EVP
   clang-14 libclang-rt-14-dev  # libFuzzer and its sanitizers, for tests/fuzz
 )
 PYTHON_PACKAGES=(

@@ -61,11 +61,10 @@ struct fv_plan_results {
   const fv::NodeTable& table(int milestones_only) const { return milestones_only ? milestones : nodes; }
 };
 
-// A portfolio and a serial number that no other portfolio of this process
-// shares, so that a result can tell which portfolio it came from even after
-// that one was freed and its address reused.
+// A portfolio. Results know which one evaluated them through the core's
+// serial, which no other portfolio of the process shares, even after that
+// one was freed and its address reused.
 struct fv_portfolio {
-  std::uint64_t serial;
   fv::Portfolio portfolio;
 };
 struct fv_ingest_report {
@@ -77,7 +76,6 @@ struct fv_km {
 // A snapshot: the text it serves is copied from the portfolio's configuration.
 struct fv_scan_result {
   fv::ScanResult result;
-  std::uint64_t portfolio;             // serial of the portfolio it came from
   std::string organization;            // and that portfolio's organization
   std::vector<fv::SignalRule> rules;   // the signal rules it was evaluated with
   std::vector<std::string> band_names; // by band code + 1 (code -1 is "unknown")
@@ -189,7 +187,6 @@ void check_count(size_t given, size_t actual, const char* name, const char* what
 
 void check_rows(size_t given, size_t actual, const char* what) { check_count(given, actual, "n_rows", what); }
 
-std::atomic<std::uint64_t> g_next_portfolio_serial{1};
 
 const fv::ScanResult& result_of(const fv_scan_result* handle) {
   require(handle, "result");
@@ -214,8 +211,8 @@ const fv::Portfolio& owner_of(const fv_portfolio* p, const fv_scan_result* resul
     throw fv::Error(fv::Errc::forbidden, "result",
                     "holds organization \"" + result->organization + "\"'s accounts, not \"" +
                         p->portfolio.organization() + "\"'s");
-  if (result->portfolio != p->serial)
-    throw fv::Error(fv::Errc::invalid, "result", "was evaluated on another portfolio");
+  // The core tells the rest: another portfolio, or one changed since (an erase).
+  p->portfolio.check_evaluated_here(result->result);
   return p->portfolio;
 }
 
@@ -686,7 +683,7 @@ fv_status fv_portfolio_from_json(const char* json, size_t json_len, fv_portfolio
   return guard([&] {
     require(out, "out");
     auto p = fv::Portfolio::from_json(text_of(json, json_len, "json"));
-    *out = new fv_portfolio{g_next_portfolio_serial.fetch_add(1), std::move(p)};
+    *out = new fv_portfolio{std::move(p)};
   });
 }
 
@@ -831,7 +828,6 @@ namespace {
 std::unique_ptr<fv_scan_result> result_handle(const fv_portfolio* portfolio) {
   const fv::PortfolioConfig& config = portfolio->portfolio.config();
   auto handle = std::make_unique<fv_scan_result>();
-  handle->portfolio = portfolio->serial;
   handle->organization = portfolio->portfolio.organization();
   handle->rules = config.signals.rules;
   const int bands = static_cast<int>(config.health.bands().size());
@@ -864,6 +860,7 @@ fv_status fv_portfolio_scan(const fv_portfolio* portfolio, int32_t as_of, unsign
     view->result.as_of = as_of;
     auto on_block = [&](std::span<fv::AccountResult> results) {
       view->result.accounts.assign(std::make_move_iterator(results.begin()), std::make_move_iterator(results.end()));
+      if (!view->result.accounts.empty()) view->result.portfolio = view->result.accounts.front().portfolio;
       view->result.by_state = {};
       for (const fv::AccountResult& r : view->result.accounts)
         ++view->result.by_state[static_cast<std::size_t>(r.assessment.state)];

@@ -17,6 +17,8 @@ const char* errc_name(Errc code) noexcept {
     case Errc::io: return "io";
     case Errc::buffer_too_small: return "buffer_too_small";
     case Errc::cancelled: return "cancelled";
+    case Errc::corrupt: return "corrupt";
+    case Errc::unsupported: return "unsupported";
     case Errc::internal: return "internal";
   }
   return "unknown";

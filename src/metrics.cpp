@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
+
+#include "firstvalue/error.hpp"
 
 #include <sys/mman.h>
 
@@ -368,6 +371,12 @@ AccountActivity::~AccountActivity() {
 }
 std::size_t AccountActivity::bytes() const noexcept {
   return block_ ? block_size(ActivityBlock::head(*this)) : 0;
+}
+void AccountActivity::scrub() noexcept {
+  if (!block_) return;
+  volatile std::byte* p = data();
+  for (std::size_t k = 0, n = capacity(bytes()); k < n; ++k) p[k] = std::byte{0};
+  AccountActivity gone(std::move(*this));
 }
 bool AccountActivity::operator==(const AccountActivity& other) const noexcept {
   const Head& x = ActivityBlock::head(*this);
@@ -1039,6 +1048,159 @@ void first_logins(const AccountActivity& a, const ActivityProfile& p, std::vecto
 
 Day planned_first_login(const AccountActivity& a, const ActivityProfile& p, std::size_t planned_index) {
   return View{a, p}.planned_first(planned_index);
+}
+
+// ---- reading a state back ---------------------------------------------------------
+
+namespace {
+
+// Checks one block against the invariants that apply() keeps; the first
+// broken one is thrown. Sections are read with memcpy, so any alignment will do.
+class BlockCheck {
+ public:
+  BlockCheck(std::span<const std::byte> b, const ActivityShape& shape) : b_(b), shape_(shape) {}
+
+  void run() {
+    if (b_.size() < sizeof(Head)) fail("has " + std::to_string(b_.size()) + " bytes, fewer than its 36-byte head");
+    std::memcpy(&h_, b_.data(), sizeof h_);
+    if (h_.wide > 1) fail("has a width flag of " + std::to_string(h_.wide));
+    if (h_.words > kHorizonDays / 64) fail("has " + std::to_string(h_.words) + " words of days, beyond the horizon");
+    if (h_.rows > kHorizonWeeks) fail("has " + std::to_string(h_.rows) + " weeks of planned users, beyond the horizon");
+    if (h_.replies > kReplies) fail("keeps " + std::to_string(h_.replies) + " replies, more than 6");
+    if (h_.meetings > kMeetings) fail("keeps " + std::to_string(h_.meetings) + " meeting changes, more than 4");
+    if (h_.slots != 0 && h_.slots != shape_.planned_users)
+      fail("has " + std::to_string(h_.slots) + " planned-user slots for an account with " +
+           std::to_string(shape_.planned_users));
+    if (h_.slots == 0 && h_.rows != 0) fail("has weeks of planned users but no slots");
+    if (block_size(h_) != b_.size())
+      fail("has " + std::to_string(b_.size()) + " bytes where its head describes " + std::to_string(block_size(h_)));
+    for (const std::int16_t d : {h_.last_touch, h_.last_usage, h_.last_outreach, h_.last_meeting}) wide_day(d);
+    wide_day(h_.pre_touch);
+    if (h_.pre_touch != kNone && h_.pre_touch >= 0) fail("has a touch before the signature on day " + std::to_string(h_.pre_touch));
+    ids(s_extra, h_.extras, "users");
+    ids(s_feature, h_.features, "features");
+    ids(s_ticket, h_.tickets, "tickets");
+    for (std::size_t k = 0; k < h_.extras; ++k) first_last(at(s_extra, k) + 8);
+    for (std::size_t k = 0; k < h_.features; ++k) day(at(s_feature, k) + 8);
+    for (std::size_t k = 0; k < h_.tickets; ++k) {
+      const std::byte* t = at(s_ticket, k);
+      day(t + 8);
+      day(t + 8 + d());
+      if (load<std::uint8_t>(t + 8 + 2 * d()) > 4) fail("has a ticket of severity " + std::to_string(load<std::uint8_t>(t + 8 + 2 * d())));
+    }
+    samples(s_reply, h_.replies, "replies", [](float v) { return v >= 0 && std::isfinite(v); });
+    samples(s_meeting, h_.meetings, "meeting changes", [](float v) { return v == 0 || v == 1; });
+    for (std::size_t k = 0; k < h_.slots; ++k) first_last(at(s_slot, 0) + 2 * d() * k);
+    plan();
+  }
+
+ private:
+  [[noreturn]] static void fail(const std::string& what) { throw_invalid("", "the activity state " + what); }
+  std::size_t d() const noexcept { return day_bytes(h_); }
+  const std::byte* at(int s, std::size_t k) const noexcept { return b_.data() + offset(h_, s) + k * elem(h_, s); }
+  static void wide_day(std::int16_t v) {
+    if (v != kNone && (v < -kMaxDaysFromSignature || v > kMaxDaysFromSignature))
+      fail("has a day " + std::to_string(v) + " days from the signature");
+  }
+  std::int16_t day(const std::byte* p) const {
+    const std::int16_t v = get_day(p, h_.wide);
+    wide_day(v);
+    return v;
+  }
+  void first_last(const std::byte* p) const {
+    const std::int16_t first = day(p), last = day(p + d());
+    if ((first == kNone) != (last == kNone) || (first != kNone && first > last))
+      fail("has a user last seen before first seen");
+  }
+  void ids(int s, std::size_t n, const char* what) const {
+    for (std::size_t k = 1; k < n; ++k)
+      if (!(load<std::uint64_t>(at(s, k - 1)) < load<std::uint64_t>(at(s, k))))
+        fail(std::string("has ") + what + " out of order");
+  }
+  template <class Valid>
+  void samples(int s, std::size_t n, const char* what, Valid valid) const {
+    for (std::size_t k = 0; k < n; ++k) {
+      const Sample x = load<Sample>(at(s, k));
+      if (!valid(x.value)) fail(std::string("has ") + what + " with a value of " + std::to_string(x.value));
+      if (k > 0 && !(load<Sample>(at(s, k - 1)) < x)) fail(std::string("has ") + what + " out of order");
+    }
+  }
+  void node(std::uint16_t n) const {
+    if (n >= shape_.plan_nodes)
+      fail("names plan node " + std::to_string(n) + " of a template with " + std::to_string(shape_.plan_nodes));
+  }
+  void plan() const {
+    for (std::size_t k = 0; k < h_.done; ++k) {
+      node(load<std::uint16_t>(at(s_done, k)));
+      day(at(s_done, k) + 2);
+      if (k > 0 && !(load<std::uint16_t>(at(s_done, k - 1)) < load<std::uint16_t>(at(s_done, k))))
+        fail("has completed milestones out of order");
+    }
+    std::uint64_t previous = 0;
+    for (std::size_t k = 0; k < h_.redates; ++k) {
+      const std::byte* r = at(s_redate, k);
+      node(load<std::uint16_t>(r));
+      const std::uint64_t key = std::uint64_t{load<std::uint16_t>(r)} << 32 |
+                                std::uint64_t{static_cast<std::uint16_t>(day(r + 2) ^ kNone)} << 16 |
+                                static_cast<std::uint16_t>(day(r + 2 + d()) ^ kNone);
+      if (k > 0 && !(previous < key)) fail("has re-dates out of order");
+      previous = key;
+    }
+  }
+
+  std::span<const std::byte> b_;
+  ActivityShape shape_;
+  Head h_;
+};
+
+}  // namespace
+
+AccountActivity restore_activity(std::span<const std::byte> bytes, const ActivityShape& shape, ActivityArena* arena) {
+  AccountActivity a;
+  if (bytes.empty()) return a;
+  BlockCheck(bytes, shape).run();
+  std::byte* p = ActivityBlock::allocate(capacity(bytes.size()), arena);
+  std::memcpy(p, bytes.data(), bytes.size());
+  ActivityBlock::place(a, p, arena);
+  return a;
+}
+
+ActivityContents activity_contents(const AccountActivity& a, const ActivityProfile& p) {
+  ActivityContents c;
+  const View v{a, p};
+  for (std::size_t which = 0; which < 3; ++which) {
+    std::vector<Day>& days = which == 0 ? c.usage_days : which == 1 ? c.touch_days : c.outreach_days;
+    const Bits bits = v.bits(which);
+    for (int d = bits.first_at_or_after(0); d >= 0; d = d + 1 < kHorizonDays ? bits.first_at_or_after(d + 1) : -1)
+      days.push_back(p.signature + d);
+  }
+  c.last_usage = v.day(v.h.last_usage);
+  c.last_touch = v.day(v.h.last_touch);
+  c.last_outreach = v.day(v.h.last_outreach);
+  c.last_meeting = v.day(v.h.last_meeting);
+  c.touch_before_signature = v.day(v.h.pre_touch);
+  if (v.h.slots) {
+    const std::byte* s = ActivityBlock::at(a, s_slot);
+    for (std::size_t k = 0; k < v.h.slots; ++k, s += 2 * v.d)
+      if (const Day first = v.day(s); first != kNever)
+        c.users.push_back({p.planned_users[k], true, first, v.day(s + v.d), ActivityBlock::weeks_of_slot(a, k)});
+  }
+  for (std::size_t k = 0; k < v.h.extras; ++k) {
+    const std::byte* e = ActivityBlock::at(a, s_extra) + k * v.elem(s_extra);
+    c.users.push_back({load<std::uint64_t>(e), false, v.day(e + 8), v.day(e + 8 + v.d), load<std::uint64_t>(e + 8 + 2 * v.d)});
+  }
+  for (std::size_t k = 0; k < v.h.features; ++k) {
+    const std::byte* f = ActivityBlock::at(a, s_feature) + k * v.elem(s_feature);
+    c.features.push_back({load<std::uint64_t>(f), v.day(f + 8)});
+  }
+  for (std::size_t k = 0; k < v.h.tickets; ++k) {
+    const std::byte* t = ActivityBlock::at(a, s_ticket) + k * v.elem(s_ticket);
+    c.tickets.push_back({load<std::uint64_t>(t), v.day(t + 8), v.day(t + 8 + v.d), load<std::uint8_t>(t + 8 + 2 * v.d)});
+  }
+  for (const Sample& s : v.samples(s_reply, v.h.replies)) c.replies.push_back(s);
+  for (const Sample& s : v.samples(s_meeting, v.h.meetings)) c.meeting_changes.push_back(s);
+  plan_events(a, p, c.plan);
+  return c;
 }
 
 }  // namespace firstvalue

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <ctime>
 #include <mutex>
 #include <numeric>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 #include "parallel.hpp"
 #include "schedule_detail.hpp"
 #include "signals_detail.hpp"
+#include "snapshot_format.hpp"
 
 namespace firstvalue {
 namespace {
@@ -98,6 +100,16 @@ ActivityProfile event_profile(const Hot& h) {
 
 double ratio(int num, int den) { return den > 0 ? static_cast<double>(num) / den : kNaN; }
 
+void check_key(std::string_view key, const std::string& path) {
+  if (key.empty()) throw_invalid(path, "must not be empty");
+  if (key.size() > kMaxKeyBytes)
+    throw_invalid(path, "has " + std::to_string(key.size()) + " bytes; a key has at most " + std::to_string(kMaxKeyBytes));
+}
+void check_text(std::string_view text, const std::string& path) {
+  if (text.size() > kMaxTextBytes)
+    throw_invalid(path, "has " + std::to_string(text.size()) + " bytes; at most " + std::to_string(kMaxTextBytes));
+}
+
 }  // namespace
 
 constexpr std::string_view kContactRoleNames[] = {"sponsor", "champion", "admin", "user"};
@@ -124,6 +136,14 @@ struct PortfolioOwner {
   ~PortfolioOwner() {
     const std::lock_guard lock(g_owners_mutex);
     g_owners.erase(id);
+  }
+  // The portfolio's indices changed: results evaluated before must not be
+  // read against it any more, so it takes a new id.
+  void renew(std::uint64_t fresh) noexcept {
+    const std::lock_guard lock(g_owners_mutex);
+    auto node = g_owners.extract(id);
+    node.key() = id = fresh;
+    g_owners.insert(std::move(node));
   }
   PortfolioOwner(const PortfolioOwner&) = delete;
   PortfolioOwner& operator=(const PortfolioOwner&) = delete;
@@ -540,10 +560,62 @@ struct Portfolio::Impl {
     std::vector<Profile> profiles;
     std::vector<schedule_detail::PlanFacts> facts;
   };
-  Prepared prepare(std::vector<Account> list) const {
+  // Checks one account and fills in what it leaves out; the profile and plan
+  // facts ingestion and evaluation will read.
+  Profile prepare_one(Account& a, const std::string& path, const schedule_detail::Evaluator& evaluator,
+                      schedule_detail::PlanFacts& facts) const {
+    check_text(a.name, path + ".name");
+    check_text(a.tier, path + ".tier");
+    check_text(a.exit_reason, path + ".exit_reason");
+    if (a.signature < kFirstDay || a.signature > kLastDay) throw_invalid(path + ".signature", "out of range");
+    if (!std::isfinite(a.arr) || a.arr < 0) throw_invalid(path + ".arr", "must be a finite amount >= 0");
+    if (a.planned_seats < 0) throw_invalid(path + ".seats.planned", "must be >= 0");
+    if (a.provisioned_seats < 0) throw_invalid(path + ".seats.provisioned", "must be >= 0");
+    if (a.exit && (*a.exit < kFirstDay || *a.exit > kLastDay)) throw_invalid(path + ".exit", "out of range");
+    if (a.exit && *a.exit < a.signature)
+      throw_invalid(path + ".exit", format_date(*a.exit) + " is before the signature " + format_date(a.signature));
+    if (!a.exit && !a.exit_reason.empty()) throw_invalid(path + ".exit_reason", "given without an exit day");
+    if (a.tier.empty()) a.tier = tier_for_arr(a.arr);
+    a.plan.account = a.key;
+    a.plan.start = a.signature;
+    a.plan.attributes.try_emplace("tier", a.tier);
+    a.plan.attributes.try_emplace("arr", a.arr);
+    a.plan.attributes.try_emplace("lifecycle", std::string("new_customer"));
+    Profile prof;
+    try {
+      const PlanReport r = scheduler.evaluate(a.plan, a.signature);
+      const auto& ts = config.templates.templates();
+      for (std::size_t t = 0; t < ts.size(); ++t)
+        if (ts[t].id == r.template_id) prof.template_index = static_cast<std::uint32_t>(t);
+      facts = evaluator.facts(a.plan);
+    } catch (const Error& e) {
+      throw e.under(path);
+    }
+    for (std::size_t u = 0; u < a.planned_users.size(); ++u) {
+      check_key(a.planned_users[u], index_path(path + ".planned_users", u));
+      prof.ids.push_back(hash64(a.planned_users[u]));
+    }
+    std::sort(prof.ids.begin(), prof.ids.end());
+    prof.ids.erase(std::unique(prof.ids.begin(), prof.ids.end()), prof.ids.end());
+    // An account's state keeps a planned user's slot in 16 bits.
+    if (prof.ids.size() > 65535)
+      throw_invalid(path + ".planned_users", "has " + std::to_string(prof.ids.size()) + " distinct users; at most 65,535");
+    prof.planned = static_cast<std::uint32_t>(prof.ids.size());
+    for (const std::string& u : a.planned_users)
+      prof.planned_slot.push_back(static_cast<std::uint32_t>(
+          std::lower_bound(prof.ids.begin(), prof.ids.end(), hash64(u)) - prof.ids.begin()));
+    for (std::size_t c = 0; c < a.contacts.size(); ++c) {
+      check_key(a.contacts[c].key, index_path(path + ".contacts", c) + ".key");
+      check_text(a.contacts[c].name, index_path(path + ".contacts", c) + ".name");
+      if (a.contacts[c].role == ContactRole::sponsor) prof.ids.push_back(hash64(a.contacts[c].key));
+    }
+    prof.ids.shrink_to_fit();
+    return prof;
+  }
+
+  Prepared prepare(std::vector<Account> list, unsigned threads) const {
     Prepared p;
     KeyIndex fresh;
-    const schedule_detail::Evaluator evaluator(scheduler);
     for (std::size_t i = 0; i < list.size(); ++i) {
       Account& a = list[i];
       const std::string path = index_path("accounts", i);
@@ -552,54 +624,20 @@ struct Portfolio::Impl {
         throw Error(Errc::forbidden, path + ".organization",
                     "account \"" + a.key + "\" belongs to organization \"" + a.organization +
                         "\"; this portfolio holds \"" + config.organization + "\"'s accounts");
-      if (a.key.empty()) throw_invalid(path + ".key", "must not be empty");
+      check_key(a.key, path + ".key");
       if (index.count(a.key)) throw_invalid(path + ".key", "account \"" + a.key + "\" is already in the portfolio");
       if (const auto [it, added] = fresh.emplace(a.key, static_cast<std::uint32_t>(i)); !added)
         throw_invalid(path + ".key", "duplicate account \"" + a.key + "\" (also accounts[" + std::to_string(it->second) + "])");
-      if (a.signature < kFirstDay || a.signature > kLastDay) throw_invalid(path + ".signature", "out of range");
-      if (!std::isfinite(a.arr) || a.arr < 0) throw_invalid(path + ".arr", "must be a finite amount >= 0");
-      if (a.planned_seats < 0) throw_invalid(path + ".seats.planned", "must be >= 0");
-      if (a.provisioned_seats < 0) throw_invalid(path + ".seats.provisioned", "must be >= 0");
-      if (a.exit && (*a.exit < kFirstDay || *a.exit > kLastDay)) throw_invalid(path + ".exit", "out of range");
-      if (a.exit && *a.exit < a.signature)
-        throw_invalid(path + ".exit", format_date(*a.exit) + " is before the signature " + format_date(a.signature));
-      if (!a.exit && !a.exit_reason.empty()) throw_invalid(path + ".exit_reason", "given without an exit day");
-      if (a.tier.empty()) a.tier = tier_for_arr(a.arr);
-      a.plan.account = a.key;
-      a.plan.start = a.signature;
-      a.plan.attributes.try_emplace("tier", a.tier);
-      a.plan.attributes.try_emplace("arr", a.arr);
-      a.plan.attributes.try_emplace("lifecycle", std::string("new_customer"));
-      Profile prof;
-      try {
-        const PlanReport r = scheduler.evaluate(a.plan, a.signature);
-        const auto& ts = config.templates.templates();
-        for (std::size_t t = 0; t < ts.size(); ++t)
-          if (ts[t].id == r.template_id) prof.template_index = static_cast<std::uint32_t>(t);
-        p.facts.push_back(evaluator.facts(a.plan));
-      } catch (const Error& e) {
-        throw e.under(path);
-      }
-      for (std::size_t u = 0; u < a.planned_users.size(); ++u) {
-        if (a.planned_users[u].empty()) throw_invalid(index_path(path + ".planned_users", u), "must not be empty");
-        prof.ids.push_back(hash64(a.planned_users[u]));
-      }
-      std::sort(prof.ids.begin(), prof.ids.end());
-      prof.ids.erase(std::unique(prof.ids.begin(), prof.ids.end()), prof.ids.end());
-      // An account's state keeps a planned user's slot in 16 bits.
-      if (prof.ids.size() > 65535)
-        throw_invalid(path + ".planned_users", "has " + std::to_string(prof.ids.size()) + " distinct users; at most 65,535");
-      prof.planned = static_cast<std::uint32_t>(prof.ids.size());
-      for (const std::string& u : a.planned_users)
-        prof.planned_slot.push_back(static_cast<std::uint32_t>(
-            std::lower_bound(prof.ids.begin(), prof.ids.end(), hash64(u)) - prof.ids.begin()));
-      for (std::size_t c = 0; c < a.contacts.size(); ++c) {
-        if (a.contacts[c].key.empty()) throw_invalid(index_path(path + ".contacts", c) + ".key", "must not be empty");
-        if (a.contacts[c].role == ContactRole::sponsor) prof.ids.push_back(hash64(a.contacts[c].key));
-      }
-      prof.ids.shrink_to_fit();
-      p.profiles.push_back(std::move(prof));
     }
+    // The rest of each account's checks read it alone: they run in parallel,
+    // and the error of the lowest account is the one raised.
+    p.profiles.resize(list.size());
+    p.facts.resize(list.size());
+    detail::parallel_ranges(list.size(), threads, 1024, 1, [&](std::size_t lo, std::size_t hi) {
+      const schedule_detail::Evaluator evaluator(scheduler);
+      for (std::size_t i = lo; i < hi; ++i)
+        p.profiles[i] = prepare_one(list[i], index_path("accounts", i), evaluator, p.facts[i]);
+    });
     p.accounts = std::move(list);
     return p;
   }
@@ -1206,7 +1244,7 @@ void Portfolio::check_serial(std::uint64_t serial) const {
   if (!owner.empty() && owner != impl_->config.organization)
     throw Error(Errc::forbidden, "result",
                 "holds organization \"" + owner + "\"'s accounts, not \"" + impl_->config.organization + "\"'s");
-  throw Error(Errc::invalid, "result", "was evaluated on another portfolio");
+  throw Error(Errc::invalid, "result", "was evaluated on another portfolio, or before an account was erased");
 }
 Portfolio::Portfolio(Portfolio&&) noexcept = default;
 Portfolio& Portfolio::operator=(Portfolio&&) noexcept = default;
@@ -1229,6 +1267,10 @@ const AccountActivity& Portfolio::activity(std::size_t i) const {
   account(i);
   return impl_->hot[i].activity;
 }
+ActivityProfile Portfolio::activity_profile(std::size_t i) const {
+  account(i);
+  return impl_->profile(i);
+}
 std::optional<std::size_t> Portfolio::find(std::string_view key) const noexcept {
   const auto it = impl_->index.find(key);
   return it == impl_->index.end() ? std::nullopt : std::optional<std::size_t>(it->second);
@@ -1243,9 +1285,9 @@ std::optional<std::size_t> Portfolio::find(std::string_view organization, std::s
   return i;
 }
 
-void Portfolio::add_accounts(std::vector<Account> list) {
+void Portfolio::add_accounts(std::vector<Account> list, unsigned threads) {
   Impl& im = *impl_;
-  Impl::Prepared p = im.prepare(std::move(list));
+  Impl::Prepared p = im.prepare(std::move(list), threads);
   const std::size_t base = im.accounts.size();
   im.accounts.reserve(base + p.accounts.size());
   im.profiles.reserve(base + p.accounts.size());
@@ -1315,6 +1357,116 @@ void Portfolio::add_accounts(std::vector<Account> list) {
   }
   im.id_blocks.push_back(std::move(ids));
   im.slot_blocks.push_back(std::move(slots));
+}
+
+void Portfolio::restore_states(std::size_t first, std::span<const std::string> states) {
+  Impl& im = *impl_;
+  ActivityArena arena(&im.spare_slabs);
+  std::vector<AccountActivity> restored(states.size());
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    const std::size_t i = first + k;
+    const Hot& h = im.hot[i];
+    const ActivityShape shape{h.planned, im.templates[h.template_index].node_ids.size()};
+    try {
+      restored[k] = restore_activity(std::as_bytes(std::span(states[k])), shape, &arena);
+    } catch (const Error& e) {
+      throw Error(e.code(), index_path("accounts", i) + ".state", e.detail());
+    }
+  }
+  im.arenas.reserve(im.arenas.size() + 1);
+  for (std::size_t k = 0; k < states.size(); ++k) im.hot[first + k].activity = std::move(restored[k]);
+  im.arenas.push_back(std::move(arena));
+}
+
+namespace {
+
+// Overwrites a string's buffer before it is freed, so an erased account's
+// text does not linger in freed memory.
+void scrub(std::string& s) noexcept {
+  volatile char* p = s.data();
+  for (std::size_t k = 0; k < s.capacity(); ++k) p[k] = 0;
+  s.clear();
+}
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+void scrub(std::vector<std::string>& list) noexcept {
+  for (std::string& s : list) scrub(s);
+}
+void scrub(Account& a) noexcept {
+  for (std::string* s : {&a.key, &a.name, &a.tier, &a.exit_reason, &a.plan.account, &a.plan.template_id}) scrub(*s);
+  scrub(a.planned_users);
+  for (Contact& c : a.contacts) {
+    scrub(c.key);
+    scrub(c.name);
+  }
+  for (auto& [name, value] : a.plan.attributes)
+    if (std::string* text = std::get_if<std::string>(&value)) scrub(*text);
+  if (HandoffRecord* h = a.plan.handoff ? &*a.plan.handoff : nullptr) {
+    scrub(h->business_case);
+    scrub(h->success_metrics);
+    for (CommitteeMember& m : h->buying_committee) {
+      scrub(m.name);
+      if (m.email) scrub(*m.email);
+      if (m.title) scrub(*m.title);
+    }
+    if (h->agreed_timeline) scrub(h->agreed_timeline->note);
+    if (h->commitments) scrub(*h->commitments);
+    if (h->risks) scrub(*h->risks);
+  }
+}
+
+}  // namespace
+
+ErasureReceipt Portfolio::erase_account(std::string_view organization, std::string_view key) {
+  const auto found = find(organization, key);
+  if (!found) throw Error(Errc::not_found, "key", "no account with this key in organization \"" + std::string(organization) + "\"");
+  Impl& im = *impl_;
+  const std::size_t i = *found;
+  Account& a = im.accounts[i];
+  ErasureReceipt r;
+  r.organization = im.config.organization;
+  r.key_sha256 = snapshot_detail::sha256_hex(a.key);
+  r.erased_at = utc_now();
+  r.planned_users = a.planned_users.size();
+  r.contacts = a.contacts.size();
+  r.attributes = a.plan.attributes.size();
+  r.progress = a.plan.progress.size();
+  r.goals = a.plan.goals.goals().size();
+  r.handoff = a.plan.handoff.has_value();
+  r.state_bytes = im.hot[i].activity.bytes();
+  r.accounts_left = im.accounts.size() - 1;
+
+  // Nothing below allocates or throws: the erase happens whole.
+  Hot& h = im.hot[i];
+  std::fill(const_cast<std::uint64_t*>(h.ids), const_cast<std::uint64_t*>(h.ids) + h.planned + h.sponsors, 0);
+  Profile& prof = im.profiles[i];
+  std::fill(const_cast<std::uint32_t*>(prof.slots.data()), const_cast<std::uint32_t*>(prof.slots.data()) + prof.slots.size(), 0);
+  h.activity.scrub();
+  im.index.erase(im.index.find(a.key));
+  for (auto& [k, at] : im.index)
+    if (at > i) --at;
+  scrub(a);
+  im.accounts.erase(im.accounts.begin() + static_cast<std::ptrdiff_t>(i));
+  im.profiles.erase(im.profiles.begin() + static_cast<std::ptrdiff_t>(i));
+  im.hot.erase(im.hot.begin() + static_cast<std::ptrdiff_t>(i));
+  // The plan facts the account alone used go too (they hold its template selection).
+  const std::uint32_t facts = im.facts_of[i];
+  im.facts_of.erase(im.facts_of.begin() + static_cast<std::ptrdiff_t>(i));
+  if (std::find(im.facts_of.begin(), im.facts_of.end(), facts) == im.facts_of.end()) {
+    scrub(im.facts_table[facts].selection);
+    im.facts_table.erase(im.facts_table.begin() + facts);
+    for (std::uint32_t& f : im.facts_of)
+      if (f > facts) --f;
+  }
+  im.owner.renew(im.serial = g_next_portfolio++);
+  return r;
 }
 
 namespace {

@@ -25,7 +25,7 @@ int whole(const ObjectReader& r, const char* key, int fallback) {
 Account account_from_json(const json& v, const std::string& path) {
   const ObjectReader r(v, path,
                        {"organization", "key", "name", "tier", "arr", "signature", "seats", "planned_users", "contacts",
-                        "template", "attributes", "progress", "goals", "handoff", "exit", "exit_reason"});
+                        "template", "attributes", "progress", "metrics", "goals", "handoff", "exit", "exit_reason"});
   Account a;
   a.organization = r.string_or("organization", "");
   a.key = r.string("key");
@@ -63,7 +63,7 @@ Account account_from_json(const json& v, const std::string& path) {
   if (r.has("exit")) a.exit = json_detail::as_date(r.required("exit"), r.field_path("exit"));
   a.exit_reason = r.string_or("exit_reason", "");
   json plan{{"account", a.key}, {"start", a.signature}};
-  for (const char* key : {"template", "attributes", "progress", "goals", "handoff"})
+  for (const char* key : {"template", "attributes", "progress", "metrics", "goals", "handoff"})
     if (r.has(key)) plan[key] = r.required(key);
   a.plan = account_plan_from_json(plan, path);
   return a;
@@ -77,7 +77,7 @@ json account_json(const Account& a) {
   json contacts = json::array();
   for (const Contact& c : a.contacts) contacts.push_back({{"key", c.key}, {"name", c.name}, {"role", to_string(c.role)}});
   j["contacts"] = contacts;
-  for (const char* key : {"template", "attributes", "progress", "goals", "handoff"})
+  for (const char* key : {"template", "attributes", "progress", "metrics", "goals", "handoff"})
     if (plan.contains(key)) j[key] = plan[key];
   if (a.exit) j["exit"] = format_date(*a.exit);
   if (!a.exit_reason.empty()) j["exit_reason"] = a.exit_reason;
@@ -135,6 +135,16 @@ PortfolioConfig PortfolioConfig::from_json(std::string_view text) {
   const json doc = json_detail::parse_document(text, "portfolio config");
   const ObjectReader r(doc, "", {"organization", "calendar", "templates", "plan_policy", "health_model", "signals"});
   return config_from(r);
+}
+
+std::string PortfolioConfig::to_json(int indent) const {
+  return json{{"organization", organization},
+              {"calendar", json::parse(calendar.to_json(-1))},
+              {"templates", json::parse(templates.to_json(-1))},
+              {"plan_policy", json::parse(plan_policy.to_json(-1))},
+              {"health_model", json::parse(health.to_json(-1))},
+              {"signals", json::parse(signals.to_json(-1))}}
+      .dump(indent);
 }
 
 Portfolio Portfolio::from_json(std::string_view text) {

@@ -142,6 +142,13 @@ std::vector<AccountPlan> AccountPlan::list_from_json(std::string_view text) {
   return out;
 }
 
+std::string PlanPolicy::to_json(int indent) const {
+  return json{{"due_soon_days", due_soon_days},
+              {"stuck_days", stuck_days},
+              {"goals", {{"at_risk_ratio", goals.at_risk_ratio}, {"grace_days", goals.grace_days}}}}
+      .dump(indent);
+}
+
 PlanPolicy PlanPolicy::from_json(std::string_view text) {
   const json doc = json_detail::parse_document(text, "policy");
   const ObjectReader r(doc, "", {"due_soon_days", "stuck_days", "goals"});

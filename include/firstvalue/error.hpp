@@ -17,6 +17,8 @@ enum class Errc : int {
   io = -4,          // the file system failed
   buffer_too_small = -5,
   cancelled = -6,
+  corrupt = -7,      // a snapshot is damaged or was tampered with
+  unsupported = -8,  // a snapshot of a newer format than this library reads
   internal = -99,   // a bug in firstvalue
 };
 

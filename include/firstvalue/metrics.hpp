@@ -92,6 +92,9 @@ class AccountActivity {
   // Where the state starts, for callers that prefetch it.
   const void* address() const noexcept { return data(); }
   bool operator==(const AccountActivity& other) const noexcept;
+  // Zeroes the block, slack included, and lets it go: an erased account's
+  // history does not linger in the arena or the allocator.
+  void scrub() noexcept;
 
  private:
   static constexpr std::uintptr_t kInArena = 1;  // blocks are 8-aligned, so the low bit is free
@@ -297,6 +300,51 @@ struct PlanEvent {
 std::vector<PlanEvent> plan_events(const AccountActivity& a, const ActivityProfile& p);
 // The same into `out` (cleared first), so that a caller going through many accounts reuses one buffer.
 void plan_events(const AccountActivity& a, const ActivityProfile& p, std::vector<PlanEvent>& out);
+
+// What a state read back from outside (a snapshot) must agree with: the
+// account's distinct planned users and its template's plan nodes.
+struct ActivityShape {
+  std::size_t planned_users = 0;
+  std::size_t plan_nodes = 0;
+};
+// A state from bytes that AccountActivity::address() and bytes() gave, checked
+// against every invariant ingestion keeps (section sizes and bounds, sorted
+// distinct identities, day ranges, plan nodes and planned users within
+// `shape`), so that reading it is as safe as reading one built from events.
+// Throws Error(invalid) saying what is wrong. The block comes from `arena`
+// when one is given, else from malloc.
+AccountActivity restore_activity(std::span<const std::byte> bytes, const ActivityShape& shape,
+                                 ActivityArena* arena = nullptr);
+
+// Everything a state holds, decoded, in absolute days (kNever = none): what an
+// export of all the engine keeps about an account shows. Identities are the
+// hash64 of the user, feature or ticket key; the keys themselves are not kept.
+struct ActivityContents {
+  std::vector<Day> usage_days, touch_days, outreach_days;  // within kHorizonDays of the signature
+  Day last_usage = kNever, last_touch = kNever, last_outreach = kNever, last_meeting = kNever;
+  Day touch_before_signature = kNever;  // the latest activity before the signature
+  struct User {
+    std::uint64_t id = 0;
+    bool planned = false;
+    Day first = kNever, last = kNever;
+    std::uint64_t weeks = 0;  // bit w: active in onboarding week w
+  };
+  struct Feature {
+    std::uint64_t id = 0;
+    Day first = kNever;
+  };
+  struct Ticket {
+    std::uint64_t id = 0;
+    Day opened = kNever, closed = kNever;
+    int severity = 0;  // 0 = not given
+  };
+  std::vector<User> users;  // planned users that logged in, then the others, by identity
+  std::vector<Feature> features;
+  std::vector<Ticket> tickets;
+  std::vector<Sample> replies, meeting_changes;  // ascending
+  std::vector<PlanEvent> plan;
+};
+ActivityContents activity_contents(const AccountActivity& a, const ActivityProfile& p);
 
 // First-login days of every user, ascending (one per user, any day).
 std::vector<Day> first_logins(const AccountActivity& a, const ActivityProfile& p);

@@ -21,6 +21,7 @@
 #include "firstvalue/plan.hpp"
 #include "firstvalue/schedule.hpp"
 #include "firstvalue/signals.hpp"
+#include "firstvalue/snapshot.hpp"
 #include "firstvalue/ttv.hpp"
 
 namespace firstvalue {
@@ -28,6 +29,12 @@ namespace firstvalue {
 enum class ContactRole : std::uint8_t { sponsor, champion, admin, user };
 std::string_view to_string(ContactRole r) noexcept;
 std::optional<ContactRole> parse_contact_role(std::string_view text) noexcept;
+
+// The longest account, user or contact key, and the longest name or free
+// text of an account, in bytes: anything longer is a mistake (a document
+// pasted into a field), refused with its path rather than kept in memory.
+inline constexpr std::size_t kMaxKeyBytes = 1024;
+inline constexpr std::size_t kMaxTextBytes = 64 * 1024;
 
 struct Contact {
   std::string key;  // as it appears in the events' actor column
@@ -77,6 +84,8 @@ struct PortfolioConfig {
 
   // {"organization", "calendar"?, "templates"?, "plan_policy"?, "health_model"?, "signals"?}
   static PortfolioConfig from_json(std::string_view json);
+  // Every part spelled out, so that from_json gives this configuration back.
+  std::string to_json(int indent = 2) const;
 };
 
 struct IngestOptions {
@@ -159,6 +168,20 @@ struct ScanOptions {
 // move from them; the block is gone when it returns.
 using ResultSink = std::function<void(std::span<AccountResult>)>;
 
+// What erase_account removed, for the host's record of a data-subject
+// request. It holds no personal data: the account is named by the SHA-256 of
+// its key, which the host can match against the request it received.
+struct ErasureReceipt {
+  std::string organization;
+  std::string key_sha256;  // hex
+  std::string erased_at;   // UTC, ISO 8601
+  std::size_t planned_users = 0, contacts = 0, attributes = 0, progress = 0, goals = 0;
+  bool handoff = false;
+  std::size_t state_bytes = 0;    // the activity state zeroed and dropped
+  std::size_t accounts_left = 0;  // in the portfolio
+  std::string to_json(int indent = 2) const;
+};
+
 class Portfolio {
  public:
   explicit Portfolio(PortfolioConfig config);
@@ -173,8 +196,9 @@ class Portfolio {
 
   // Adds accounts, all or none: a duplicate key, a bad template or an
   // attribute a condition needs names its path (`accounts[3].key: ...`) and
-  // leaves the portfolio unchanged.
-  void add_accounts(std::vector<Account> accounts);
+  // leaves the portfolio unchanged. `threads` (0 = one per core) validate
+  // the accounts' plans in parallel.
+  void add_accounts(std::vector<Account> accounts, unsigned threads = 1);
   void add_accounts_json(std::string_view json_array);
   std::size_t size() const noexcept;
   const Account& account(std::size_t index) const;
@@ -184,6 +208,9 @@ class Portfolio {
   // the attempt.
   std::optional<std::size_t> find(std::string_view organization, std::string_view key) const;
   const AccountActivity& activity(std::size_t index) const;
+  // What the account's activity state is read against (compute_metrics,
+  // activity_contents); valid until the portfolio next changes.
+  ActivityProfile activity_profile(std::size_t index) const;
 
   IngestReport ingest(const EventBatch& batch, const IngestOptions& options = {});
 
@@ -210,6 +237,32 @@ class Portfolio {
   // partitions into them, then read them with cohort_reports().
   CohortSummaries cohort_summaries(Day as_of, const CohortOptions& options = {}, unsigned threads = 1) const;
 
+  // ---- durable state (snapshot.hpp) ----
+  // Writes the whole state (configuration, accounts, activity) to `path`
+  // atomically: a temporary file beside it, flushed, then renamed over it, so
+  // a crash leaves the previous snapshot whole. The file is created 0600.
+  void save(const std::string& path, const SnapshotOptions& options = {}) const;
+  std::string save_bytes(const SnapshotOptions& options = {}) const;
+  // A portfolio from a snapshot, or an error and none: Errc::corrupt for a
+  // damaged, truncated or tampered file, Errc::unsupported for a newer
+  // format, Errc::invalid for a missing or wrong key, Errc::not_found or
+  // Errc::io for the file itself.
+  static Portfolio load(const std::string& path, const SnapshotOptions& options = {});
+  static Portfolio load_bytes(std::string_view bytes, const SnapshotOptions& options = {});
+
+  // ---- data-subject requests ----
+  // Everything the engine holds about one account, as one JSON document:
+  // its attributes, contacts and planned users, plan and progress, goals,
+  // handoff, the decoded activity state, tonight's evaluation as of `as_of`,
+  // and the weekly signal history since the signature. Another organization's
+  // key is Errc::forbidden; an unknown one Errc::not_found.
+  std::string export_account(std::string_view organization, std::string_view key, Day as_of, int indent = 2) const;
+  // Removes the account and everything derived from it: its strings are
+  // overwritten before they are freed, its activity state zeroed, and no
+  // snapshot saved afterwards holds any of it. Results evaluated before keep
+  // their indices, so they are refused from then on (Errc::invalid).
+  ErasureReceipt erase_account(std::string_view organization, std::string_view key);
+
   std::string worklist_json(const ScanResult& result, int indent = 2) const;
   std::string results_json(const ScanResult& result, int indent = 2) const;
   std::string account_result_json(const AccountResult& result, int indent = 2) const;
@@ -221,6 +274,10 @@ class Portfolio {
 
  private:
   void check_serial(std::uint64_t serial) const;
+  static Portfolio load_from(const std::function<std::size_t(std::span<std::byte>)>& source,
+                             const SnapshotOptions& options);
+  // Sets the states of accounts [first, first + states.size()) from snapshot bytes.
+  void restore_states(std::size_t first, std::span<const std::string> states);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

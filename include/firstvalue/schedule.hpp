@@ -141,6 +141,8 @@ struct PlanPolicy {
   GoalPolicy goals;
   // {"due_soon_days", "stuck_days", "goals": {"at_risk_ratio", "grace_days"}}, all optional.
   static PlanPolicy from_json(std::string_view json);
+  std::string to_json(int indent = 2) const;
+  bool operator==(const PlanPolicy&) const = default;
 };
 
 // Task and milestone rows of many reports as columns, for the C ABI and

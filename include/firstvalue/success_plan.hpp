@@ -50,6 +50,7 @@ struct GoalPolicy {
   double at_risk_ratio = 0.8;
   // Days after start during which a goal without pace evidence is `on_track`.
   Day grace_days = 14;
+  bool operator==(const GoalPolicy&) const = default;
 };
 
 // Projected progress within this distance below a threshold still reaches it,

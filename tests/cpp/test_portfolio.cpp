@@ -1128,7 +1128,7 @@ TEST(Isolation, ResultsRenderOnlyOnThePortfolioThatEvaluatedThem) {
     ADD_FAILURE() << "another portfolio's result rendered";
   } catch (const fv::Error& e) {
     EXPECT_EQ(e.code(), fv::Errc::invalid);
-    EXPECT_EQ(std::string(e.what()), "result: was evaluated on another portfolio");
+    EXPECT_EQ(std::string(e.what()), "result: was evaluated on another portfolio, or before an account was erased");
   }
   EXPECT_NO_THROW((void)acme.results_json(r));
   // A moved portfolio keeps what it evaluated.
