@@ -50,6 +50,8 @@ typedef enum fv_status {
   FV_E_IO = -4,               /* the file system failed */
   FV_E_BUFFER_TOO_SMALL = -5, /* caller buffer too small; *out_len holds the size needed */
   FV_E_CANCELLED = -6,        /* a callback asked to stop */
+  FV_E_CORRUPT = -7,          /* a snapshot is damaged, truncated or was tampered with */
+  FV_E_UNSUPPORTED = -8,      /* a snapshot of a newer format than this library reads */
   FV_E_INTERNAL = -99         /* a bug in firstvalue; please report it */
 } fv_status;
 
@@ -578,6 +580,54 @@ FV_API fv_status fv_pii_masker_mask_json(fv_pii_masker* masker, const char* json
 FV_API fv_status fv_pii_masker_unmask(const fv_pii_masker* masker, const char* text, size_t text_len, fv_buf* out);
 /* {"<email:1>": "ana@acme.com", ...}: every token issued so far. */
 FV_API fv_status fv_pii_masker_map_json(const fv_pii_masker* masker, fv_buf* out);
+
+/* ---- snapshots: durable state ------------------------------------------ */
+/* A portfolio's whole state (configuration, accounts, activity) in one file,
+ * so that tomorrow night continues from tonight. The file is versioned and
+ * checksummed chunk by chunk; with a key (32 bytes, key_len 32) it is
+ * encrypted with AES-256-GCM. NULL and key_len 0 mean no key; any other
+ * length is FV_E_INVALID. Loading needs the key exactly when the file is
+ * encrypted: a wrong, missing or unexpected key is FV_E_INVALID at "key".
+ * A damaged, truncated or tampered file is FV_E_CORRUPT, a newer format
+ * FV_E_UNSUPPORTED, a missing file FV_E_NOT_FOUND, and nothing is loaded. */
+
+/* Writes atomically: a temporary file beside `path` (path + ".fvtmp",
+ * created 0600), flushed to disk, then renamed over `path`, so a crash
+ * leaves the previous snapshot whole. `path` is NUL-terminated. */
+FV_API fv_status fv_portfolio_save(const fv_portfolio* portfolio, const char* path, const uint8_t* key,
+                                   size_t key_len);
+/* The same snapshot in memory (out->size bytes, binary). */
+FV_API fv_status fv_portfolio_save_bytes(const fv_portfolio* portfolio, const uint8_t* key, size_t key_len,
+                                         fv_buf* out);
+/* A new portfolio from a snapshot; `threads` (0 = one per core) re-validate
+ * the accounts. The caller owns *out (fv_portfolio_free); it is left alone
+ * on failure. */
+FV_API fv_status fv_portfolio_load(const char* path, const uint8_t* key, size_t key_len, unsigned threads,
+                                   fv_portfolio** out);
+FV_API fv_status fv_portfolio_load_bytes(const void* data, size_t data_len, const uint8_t* key, size_t key_len,
+                                         unsigned threads, fv_portfolio** out);
+/* {"format", "encrypted", "chunk_bytes", "organization", "accounts", "library"}
+ * from the header and first record; the last three are null for an
+ * encrypted file read without its key. */
+FV_API fv_status fv_snapshot_inspect(const char* path, const uint8_t* key, size_t key_len, fv_buf* out);
+
+/* ---- data-subject requests (GDPR) ---------------------------------------- */
+/* Everything held about one account as one JSON document: attributes,
+ * contacts, planned users, plan and progress, goals, handoff, the decoded
+ * activity state, the evaluation as of `as_of` and the weekly signal
+ * history. Another organization's account is FV_E_FORBIDDEN, an unknown
+ * key FV_E_NOT_FOUND. */
+FV_API fv_status fv_portfolio_export_account(const fv_portfolio* portfolio, const char* organization,
+                                             size_t organization_len, const char* key, size_t key_len, int32_t as_of,
+                                             fv_buf* out);
+/* Removes the account and everything derived from it, in memory and from
+ * every snapshot saved afterwards, and writes the receipt (JSON, naming the
+ * account by the SHA-256 of its key) to *receipt (may be NULL). Account
+ * indices after it shift down by one, and results evaluated before are
+ * refused from then on. Errors as export. */
+FV_API fv_status fv_portfolio_erase_account(fv_portfolio* portfolio, const char* organization,
+                                            size_t organization_len, const char* key, size_t key_len,
+                                            fv_buf* receipt);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
+#include <type_traits>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,8 @@ static_assert(static_cast<int>(fv::Errc::invalid) == FV_E_INVALID &&
                   static_cast<int>(fv::Errc::io) == FV_E_IO &&
                   static_cast<int>(fv::Errc::buffer_too_small) == FV_E_BUFFER_TOO_SMALL &&
                   static_cast<int>(fv::Errc::cancelled) == FV_E_CANCELLED &&
+                  static_cast<int>(fv::Errc::corrupt) == FV_E_CORRUPT &&
+                  static_cast<int>(fv::Errc::unsupported) == FV_E_UNSUPPORTED &&
                   static_cast<int>(fv::Errc::internal) == FV_E_INTERNAL,
               "fv_status and firstvalue::Errc must agree");
 
@@ -131,6 +136,53 @@ fv_status guard(F&& body) noexcept {
 
 void require(const void* p, const char* name) {
   if (p == nullptr) throw fv::Error(fv::Errc::invalid, name, "must not be NULL");
+}
+
+// Every live handle, with its type: a call with a freed handle, one of
+// another type, or a pointer the library never returned is refused instead
+// of reading freed memory. (A freed handle whose address a new handle of the
+// same type took cannot be told apart.)
+template <class T>
+const void* handle_type() noexcept {
+  static const char tag = 0;
+  return &tag;
+}
+template <class T>
+concept Handle = std::is_same_v<T, fv_health_model> || std::is_same_v<T, fv_calendar> ||
+                 std::is_same_v<T, fv_template_set> || std::is_same_v<T, fv_scheduler> ||
+                 std::is_same_v<T, fv_plan_results> || std::is_same_v<T, fv_portfolio> ||
+                 std::is_same_v<T, fv_ingest_report> || std::is_same_v<T, fv_scan_result> ||
+                 std::is_same_v<T, fv_km> || std::is_same_v<T, fv_pii_masker>;
+std::mutex g_handles_mutex;
+std::unordered_map<const void*, const void*> g_handles;
+
+template <Handle T>
+T* tracked(std::unique_ptr<T> handle) {
+  const std::lock_guard lock(g_handles_mutex);
+  g_handles.emplace(handle.get(), handle_type<T>());
+  return handle.release();
+}
+template <Handle T, class... Args>
+T* make_tracked(Args&&... args) {
+  return tracked(std::unique_ptr<T>(new T{std::forward<Args>(args)...}));
+}
+// Forgets a handle before it is deleted; false when it is not a live one.
+template <Handle T>
+bool untrack(const T* handle) noexcept {
+  const std::lock_guard lock(g_handles_mutex);
+  const auto it = g_handles.find(handle);
+  if (it == g_handles.end() || it->second != handle_type<T>()) return false;
+  g_handles.erase(it);
+  return true;
+}
+template <Handle T>
+void require(const T* handle, const char* name) {
+  require(static_cast<const void*>(handle), name);
+  const std::lock_guard lock(g_handles_mutex);
+  const auto it = g_handles.find(handle);
+  if (it == g_handles.end())
+    throw fv::Error(fv::Errc::invalid, name, "is not a live handle (it was freed, or never created by firstvalue)");
+  if (it->second != handle_type<T>()) throw fv::Error(fv::Errc::invalid, name, "is a handle of another type");
 }
 
 const fv::HealthModel& model_of(const fv_health_model* handle) {
@@ -294,6 +346,8 @@ const char* fv_status_name(fv_status status) {
     case FV_E_IO: return "FV_E_IO";
     case FV_E_BUFFER_TOO_SMALL: return "FV_E_BUFFER_TOO_SMALL";
     case FV_E_CANCELLED: return "FV_E_CANCELLED";
+    case FV_E_CORRUPT: return "FV_E_CORRUPT";
+    case FV_E_UNSUPPORTED: return "FV_E_UNSUPPORTED";
     case FV_E_INTERNAL: return "FV_E_INTERNAL";
   }
   return "FV_E_UNKNOWN";
@@ -316,7 +370,7 @@ void fv_buf_dispose(fv_buf* buf) {
 fv_status fv_health_model_default(fv_health_model** out) {
   return guard([&] {
     require(out, "out");
-    *out = new fv_health_model{fv::HealthModel::default_model()};
+    *out = make_tracked<fv_health_model>(fv::HealthModel::default_model());
   });
 }
 
@@ -325,7 +379,7 @@ fv_status fv_health_model_from_json(const char* json, size_t json_len, fv_health
     require(out, "out");
     if (json_len > 0) require(json, "json");
     auto parsed = fv::HealthModel::from_json(std::string_view(json ? json : "", json_len));
-    *out = new fv_health_model{std::move(parsed)};
+    *out = make_tracked<fv_health_model>(std::move(parsed));
   });
 }
 
@@ -336,7 +390,9 @@ fv_status fv_health_model_to_json(const fv_health_model* model, fv_buf* out) {
   });
 }
 
-void fv_health_model_free(fv_health_model* model) { delete model; }
+void fv_health_model_free(fv_health_model* model) {
+  if (model != nullptr && untrack(model)) delete model;
+}
 
 fv_status fv_health_model_factor_count(const fv_health_model* model, size_t* out) {
   return guard([&] {
@@ -429,7 +485,7 @@ fv_status fv_health_model_explain(const fv_health_model* model, const char* cons
 fv_status fv_calendar_default(fv_calendar** out) {
   return guard([&] {
     require(out, "out");
-    *out = new fv_calendar{fv::Calendar()};
+    *out = make_tracked<fv_calendar>(fv::Calendar());
   });
 }
 
@@ -437,7 +493,7 @@ fv_status fv_calendar_from_json(const char* json, size_t json_len, fv_calendar**
   return guard([&] {
     require(out, "out");
     auto c = fv::Calendar::from_json(text_of(json, json_len, "json"));
-    *out = new fv_calendar{std::move(c)};
+    *out = make_tracked<fv_calendar>(std::move(c));
   });
 }
 
@@ -449,7 +505,9 @@ fv_status fv_calendar_to_json(const fv_calendar* calendar, fv_buf* out) {
   });
 }
 
-void fv_calendar_free(fv_calendar* calendar) { delete calendar; }
+void fv_calendar_free(fv_calendar* calendar) {
+  if (calendar != nullptr && untrack(calendar)) delete calendar;
+}
 
 fv_status fv_calendar_is_business_day(const fv_calendar* calendar, int32_t day, int* out) {
   return guard([&] {
@@ -502,7 +560,7 @@ fv_status fv_expr_check(const char* source, size_t source_len) {
 fv_status fv_template_set_default(fv_template_set** out) {
   return guard([&] {
     require(out, "out");
-    *out = new fv_template_set{fv::TemplateSet::default_set()};
+    *out = make_tracked<fv_template_set>(fv::TemplateSet::default_set());
   });
 }
 
@@ -510,7 +568,7 @@ fv_status fv_template_set_from_json(const char* json, size_t json_len, fv_templa
   return guard([&] {
     require(out, "out");
     auto set = fv::TemplateSet::from_json(text_of(json, json_len, "json"));
-    *out = new fv_template_set{std::move(set)};
+    *out = make_tracked<fv_template_set>(std::move(set));
   });
 }
 
@@ -522,7 +580,9 @@ fv_status fv_template_set_to_json(const fv_template_set* set, fv_buf* out) {
   });
 }
 
-void fv_template_set_free(fv_template_set* set) { delete set; }
+void fv_template_set_free(fv_template_set* set) {
+  if (set != nullptr && untrack(set)) delete set;
+}
 
 fv_status fv_scheduler_new(const fv_template_set* set, const fv_calendar* calendar, const char* policy_json,
                            size_t policy_len, fv_scheduler** out) {
@@ -532,11 +592,13 @@ fv_status fv_scheduler_new(const fv_template_set* set, const fv_calendar* calend
     const fv::PlanPolicy policy =
         policy_json == nullptr ? fv::PlanPolicy{} : fv::PlanPolicy::from_json(text_of(policy_json, policy_len, "policy_json"));
     fv::Scheduler scheduler(set->set, calendar ? calendar->calendar : fv::Calendar(), policy);
-    *out = new fv_scheduler{std::move(scheduler)};
+    *out = make_tracked<fv_scheduler>(std::move(scheduler));
   });
 }
 
-void fv_scheduler_free(fv_scheduler* scheduler) { delete scheduler; }
+void fv_scheduler_free(fv_scheduler* scheduler) {
+  if (scheduler != nullptr && untrack(scheduler)) delete scheduler;
+}
 
 fv_status fv_scheduler_evaluate(const fv_scheduler* scheduler, const char* accounts_json, size_t json_len,
                                 int32_t as_of, unsigned threads, fv_plan_results** out) {
@@ -548,11 +610,13 @@ fv_status fv_scheduler_evaluate(const fv_scheduler* scheduler, const char* accou
     results->reports = scheduler->scheduler.evaluate(accounts, as_of, threads);
     results->milestones = fv::node_table(results->reports, true);
     results->nodes = fv::node_table(results->reports, false);
-    *out = results.release();
+    *out = tracked(std::move(results));
   });
 }
 
-void fv_plan_results_free(fv_plan_results* results) { delete results; }
+void fv_plan_results_free(fv_plan_results* results) {
+  if (results != nullptr && untrack(results)) delete results;
+}
 
 fv_status fv_plan_results_to_json(const fv_plan_results* results, fv_buf* out) {
   return guard([&] {
@@ -683,11 +747,13 @@ fv_status fv_portfolio_from_json(const char* json, size_t json_len, fv_portfolio
   return guard([&] {
     require(out, "out");
     auto p = fv::Portfolio::from_json(text_of(json, json_len, "json"));
-    *out = new fv_portfolio{std::move(p)};
+    *out = make_tracked<fv_portfolio>(std::move(p));
   });
 }
 
-void fv_portfolio_free(fv_portfolio* portfolio) { delete portfolio; }
+void fv_portfolio_free(fv_portfolio* portfolio) {
+  if (portfolio != nullptr && untrack(portfolio)) delete portfolio;
+}
 
 fv_status fv_portfolio_add_accounts_json(fv_portfolio* portfolio, const char* json_array, size_t json_len) {
   return guard([&] {
@@ -768,7 +834,7 @@ fv_status fv_portfolio_ingest(fv_portfolio* portfolio, const fv_event_batch* bat
     auto handle = std::make_unique<fv_ingest_report>();  // before ingesting, so that nothing fails after it
     handle->report = portfolio->portfolio.ingest(b, options);
     const fv::IngestReport& r = handle->report;
-    *out = handle.release();
+    *out = tracked(std::move(handle));
     if (r.cancelled)
       throw fv::Error(fv::Errc::cancelled, "progress",
                       "cancelled after " + std::to_string(r.applied) + " of " + std::to_string(r.accepted) +
@@ -776,7 +842,9 @@ fv_status fv_portfolio_ingest(fv_portfolio* portfolio, const fv_event_batch* bat
   });
 }
 
-void fv_ingest_report_free(fv_ingest_report* report) { delete report; }
+void fv_ingest_report_free(fv_ingest_report* report) {
+  if (report != nullptr && untrack(report)) delete report;
+}
 
 fv_status fv_ingest_report_counts(const fv_ingest_report* report, size_t* rows, size_t* accepted, size_t* rejected,
                                   size_t* applied, int* cancelled) {
@@ -845,7 +913,7 @@ fv_status fv_portfolio_evaluate(const fv_portfolio* portfolio, int32_t as_of, un
     require(out, "out");
     auto handle = result_handle(portfolio);
     handle->result = portfolio->portfolio.evaluate(as_of, threads);
-    *out = handle.release();
+    *out = tracked(std::move(handle));
   });
 }
 
@@ -856,7 +924,9 @@ fv_status fv_portfolio_scan(const fv_portfolio* portfolio, int32_t as_of, unsign
     if (sink == nullptr) throw fv::Error(fv::Errc::invalid, "sink", "must not be NULL");
     require(out, "out");
     auto handle = result_handle(portfolio);
-    auto view = result_handle(portfolio);  // each block, moved in and out
+    // Each block, moved in and out of one handle that is live for the sink only.
+    fv_scan_result* const view = tracked(result_handle(portfolio));
+    const std::unique_ptr<fv_scan_result, void (*)(fv_scan_result*)> owned(view, fv_scan_result_free);
     view->result.as_of = as_of;
     auto on_block = [&](std::span<fv::AccountResult> results) {
       view->result.accounts.assign(std::make_move_iterator(results.begin()), std::make_move_iterator(results.end()));
@@ -864,14 +934,16 @@ fv_status fv_portfolio_scan(const fv_portfolio* portfolio, int32_t as_of, unsign
       view->result.by_state = {};
       for (const fv::AccountResult& r : view->result.accounts)
         ++view->result.by_state[static_cast<std::size_t>(r.assessment.state)];
-      if (sink(view.get(), user_data) == 0) throw fv::Error(fv::Errc::cancelled, "sink", "stopped the scan");
+      if (sink(view, user_data) == 0) throw fv::Error(fv::Errc::cancelled, "sink", "stopped the scan");
     };
     handle->result = portfolio->portfolio.scan(as_of, on_block, {threads, block, keep});
-    *out = handle.release();
+    *out = tracked(std::move(handle));
   });
 }
 
-void fv_scan_result_free(fv_scan_result* result) { delete result; }
+void fv_scan_result_free(fv_scan_result* result) {
+  if (result != nullptr && untrack(result)) delete result;
+}
 
 fv_status fv_scan_result_account_count(const fv_scan_result* result, size_t* out) {
   return guard([&] {
@@ -1102,11 +1174,13 @@ fv_status fv_km_fit(const double* durations, const uint8_t* events, const double
     km->curve = fv::kaplan_meier<double, std::uint8_t>(
         std::span<const double>(durations, n), events ? std::span<const std::uint8_t>(events, n) : std::span<const std::uint8_t>(),
         entry ? std::span<const double>(entry, n) : std::span<const double>(), alpha);
-    *out = km.release();
+    *out = tracked(std::move(km));
   });
 }
 
-void fv_km_free(fv_km* km) { delete km; }
+void fv_km_free(fv_km* km) {
+  if (km != nullptr && untrack(km)) delete km;
+}
 
 fv_status fv_km_size(const fv_km* km, size_t* out) {
   return guard([&] {
@@ -1183,11 +1257,13 @@ fv_status fv_mask_pii(const char* text, size_t text_len, fv_buf* out) {
 fv_status fv_pii_masker_new(fv_pii_masker** out) {
   return guard([&] {
     require(out, "out");
-    *out = new fv_pii_masker{};
+    *out = make_tracked<fv_pii_masker>();
   });
 }
 
-void fv_pii_masker_free(fv_pii_masker* masker) { delete masker; }
+void fv_pii_masker_free(fv_pii_masker* masker) {
+  if (masker != nullptr && untrack(masker)) delete masker;
+}
 
 fv_status fv_pii_masker_mask(fv_pii_masker* masker, const char* text, size_t text_len, fv_buf* out) {
   return guard([&] {
@@ -1218,5 +1294,85 @@ fv_status fv_pii_masker_map_json(const fv_pii_masker* masker, fv_buf* out) {
     require(masker, "masker");
     require(out, "out");
     to_buf(masker->masker.map_json(), out);
+  });
+}
+
+// ---- snapshots --------------------------------------------------------------
+
+namespace {
+fv::SnapshotOptions snapshot_options(const uint8_t* key, size_t key_len, unsigned threads = 1) {
+  fv::SnapshotOptions o;
+  o.threads = threads;
+  if (key_len == 0) return o;
+  require(key, "key");
+  if (key_len != 32) throw fv::Error(fv::Errc::invalid, "key_len", "must be 32 (AES-256), not " + std::to_string(key_len));
+  fv::SnapshotKey k{};
+  std::memcpy(k.data(), key, k.size());
+  o.key = k;
+  return o;
+}
+}  // namespace
+
+fv_status fv_portfolio_save(const fv_portfolio* portfolio, const char* path, const uint8_t* key, size_t key_len) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    require(path, "path");
+    portfolio->portfolio.save(path, snapshot_options(key, key_len));
+  });
+}
+
+fv_status fv_portfolio_save_bytes(const fv_portfolio* portfolio, const uint8_t* key, size_t key_len, fv_buf* out) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    require(out, "out");
+    to_buf(portfolio->portfolio.save_bytes(snapshot_options(key, key_len)), out);
+  });
+}
+
+fv_status fv_portfolio_load(const char* path, const uint8_t* key, size_t key_len, unsigned threads, fv_portfolio** out) {
+  return guard([&] {
+    require(path, "path");
+    require(out, "out");
+    *out = make_tracked<fv_portfolio>(fv::Portfolio::load(path, snapshot_options(key, key_len, threads)));
+  });
+}
+
+fv_status fv_portfolio_load_bytes(const void* data, size_t data_len, const uint8_t* key, size_t key_len,
+                                  unsigned threads, fv_portfolio** out) {
+  return guard([&] {
+    const std::string_view bytes = text_of(static_cast<const char*>(data), data_len, "data");
+    require(out, "out");
+    *out = make_tracked<fv_portfolio>(fv::Portfolio::load_bytes(bytes, snapshot_options(key, key_len, threads)));
+  });
+}
+
+fv_status fv_snapshot_inspect(const char* path, const uint8_t* key, size_t key_len, fv_buf* out) {
+  return guard([&] {
+    require(path, "path");
+    require(out, "out");
+    to_buf(fv::inspect_snapshot(path, snapshot_options(key, key_len)).to_json(), out);
+  });
+}
+
+// ---- data-subject requests --------------------------------------------------
+
+fv_status fv_portfolio_export_account(const fv_portfolio* portfolio, const char* organization, size_t organization_len,
+                                      const char* key, size_t key_len, int32_t as_of, fv_buf* out) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    require(out, "out");
+    to_buf(portfolio->portfolio.export_account(text_of(organization, organization_len, "organization"),
+                                               text_of(key, key_len, "key"), as_of),
+           out);
+  });
+}
+
+fv_status fv_portfolio_erase_account(fv_portfolio* portfolio, const char* organization, size_t organization_len,
+                                     const char* key, size_t key_len, fv_buf* receipt) {
+  return guard([&] {
+    require(portfolio, "portfolio");
+    const fv::ErasureReceipt r = portfolio->portfolio.erase_account(
+        text_of(organization, organization_len, "organization"), text_of(key, key_len, "key"));
+    if (receipt) to_buf(r.to_json(), receipt);
   });
 }

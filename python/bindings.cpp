@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct ErrorClasses {
   PyObject* invalid = nullptr;
   PyObject* not_found = nullptr;
   PyObject* forbidden = nullptr;
+  PyObject* io = nullptr;
+  PyObject* corrupt = nullptr;
+  PyObject* unsupported = nullptr;
 };
 ErrorClasses g_errors;
 
@@ -50,6 +54,11 @@ void register_errors(py::module_& m) {
                                        "A named thing does not exist.");
   g_errors.forbidden = new_error_class(m, "ForbiddenError", pair(PyExc_PermissionError),
                                        "The data belongs to another organization.");
+  g_errors.io = new_error_class(m, "StorageError", pair(PyExc_OSError), "The file system failed (a snapshot's file).");
+  g_errors.corrupt = new_error_class(m, "CorruptError", pair(PyExc_ValueError),
+                                     "A snapshot is damaged, truncated or was tampered with; nothing was loaded.");
+  g_errors.unsupported = new_error_class(m, "UnsupportedError", pair(PyExc_ValueError),
+                                         "A snapshot of a newer format than this firstvalue reads.");
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -58,6 +67,9 @@ void register_errors(py::module_& m) {
       if (e.code() == fv::Errc::invalid) cls = g_errors.invalid;
       else if (e.code() == fv::Errc::not_found) cls = g_errors.not_found;
       else if (e.code() == fv::Errc::forbidden) cls = g_errors.forbidden;
+      else if (e.code() == fv::Errc::io) cls = g_errors.io;
+      else if (e.code() == fv::Errc::corrupt) cls = g_errors.corrupt;
+      else if (e.code() == fv::Errc::unsupported) cls = g_errors.unsupported;
       py::object instance = py::reinterpret_borrow<py::object>(cls)(e.what());
       instance.attr("code") = fv::errc_name(e.code());
       instance.attr("path") = e.path();
@@ -65,6 +77,27 @@ void register_errors(py::module_& m) {
       PyErr_SetObject(cls, instance.ptr());
     }
   });
+}
+
+// A snapshot key from Python: None, 32 bytes, or 64 hexadecimal digits.
+fv::SnapshotOptions snapshot_options(const py::object& key, unsigned threads = 1) {
+  fv::SnapshotOptions o;
+  o.threads = threads;
+  if (key.is_none()) return o;
+  if (py::isinstance<py::str>(key)) {
+    o.key = fv::snapshot_key_from_hex(key.cast<std::string>());
+    return o;
+  }
+  if (!py::isinstance<py::bytes>(key) && !py::isinstance<py::bytearray>(key))
+    throw fv::Error(fv::Errc::invalid, "key", "must be 32 bytes or 64 hexadecimal digits");
+  const std::string bytes = py::isinstance<py::bytes>(key) ? key.cast<std::string>()
+                                                           : std::string(py::bytearray(key));
+  if (bytes.size() != 32)
+    throw fv::Error(fv::Errc::invalid, "key", "must be 32 bytes (AES-256), not " + std::to_string(bytes.size()));
+  fv::SnapshotKey k{};
+  std::memcpy(k.data(), bytes.data(), k.size());
+  o.key = k;
+  return o;
 }
 
 // Converts a mapping of name → array-like without copying float64 contiguous
@@ -847,6 +880,39 @@ PYBIND11_MODULE(_core, m) {
         p.add_accounts_json(text);
       })
       .def("account_json", [](const fv::Portfolio& p, std::size_t i) { return p.account(i).to_json(); })
+      .def("save", [](const fv::Portfolio& p, const std::string& path, const py::object& key) {
+        const fv::SnapshotOptions o = snapshot_options(key);
+        py::gil_scoped_release release;
+        p.save(path, o);
+      }, py::arg("path"), py::arg("key") = py::none())
+      .def("save_bytes", [](const fv::Portfolio& p, const py::object& key) {
+        const fv::SnapshotOptions o = snapshot_options(key);
+        std::string bytes;
+        {
+          py::gil_scoped_release release;
+          bytes = p.save_bytes(o);
+        }
+        return py::bytes(bytes);
+      }, py::arg("key") = py::none())
+      .def_static("load", [](const std::string& path, const py::object& key, unsigned threads) {
+        const fv::SnapshotOptions o = snapshot_options(key, threads);
+        py::gil_scoped_release release;
+        return fv::Portfolio::load(path, o);
+      }, py::arg("path"), py::arg("key") = py::none(), py::arg("threads") = 1)
+      .def_static("load_bytes", [](const py::bytes& data, const py::object& key, unsigned threads) {
+        const fv::SnapshotOptions o = snapshot_options(key, threads);
+        const std::string_view bytes(data);
+        py::gil_scoped_release release;
+        return fv::Portfolio::load_bytes(bytes, o);
+      }, py::arg("data"), py::arg("key") = py::none(), py::arg("threads") = 1)
+      .def("export_account", [](const fv::Portfolio& p, std::string_view organization, std::string_view key,
+                                std::int32_t as_of) {
+        py::gil_scoped_release release;
+        return p.export_account(organization, key, as_of);
+      }, py::arg("organization"), py::arg("key"), py::arg("as_of"))
+      .def("erase_account", [](fv::Portfolio& p, std::string_view organization, std::string_view key) {
+        return p.erase_account(organization, key).to_json();
+      }, py::arg("organization"), py::arg("key"))
       .def("accounts", &account_columns, py::arg("at") = py::none())
       .def("ingest", &ingest, py::arg("ts"), py::arg("account_codes"), py::arg("account_values"),
            py::arg("type_codes"), py::arg("type_values"), py::arg("actor_codes"), py::arg("actor_values"),
@@ -939,6 +1005,13 @@ PYBIND11_MODULE(_core, m) {
   m.attr("ACCOUNT_STATES") = enum_names(3, [](int i) { return fv::to_string(static_cast<fv::AccountState>(i)); });
   m.attr("METRIC_NAMES") = enum_names(static_cast<int>(fv::kMetricNames.size()), [](int i) { return fv::kMetricNames[static_cast<std::size_t>(i)]; });
   m.attr("STALL_CAUSES") = enum_names(static_cast<int>(fv::kStallCauseNames.size()), [](int i) { return fv::kStallCauseNames[static_cast<std::size_t>(i)]; });
+
+  m.def("inspect_snapshot", [](const std::string& path, const py::object& key) {
+    return fv::inspect_snapshot(path, snapshot_options(key)).to_json();
+  }, py::arg("path"), py::arg("key") = py::none());
+  m.def("inspect_snapshot_bytes", [](const py::bytes& data, const py::object& key) {
+    return fv::inspect_snapshot_bytes(std::string_view(data), snapshot_options(key)).to_json();
+  }, py::arg("data"), py::arg("key") = py::none());
 
   m.def("_sample_health_portfolio", &sample_health_portfolio, py::arg("n_accounts") = 40,
         py::arg("seed") = 2026);

@@ -619,12 +619,12 @@ struct Portfolio::Impl {
     for (std::size_t i = 0; i < list.size(); ++i) {
       Account& a = list[i];
       const std::string path = index_path("accounts", i);
+      check_key(a.key, path + ".key");  // first: the messages below quote the key
       if (a.organization.empty()) a.organization = config.organization;
       if (a.organization != config.organization)
         throw Error(Errc::forbidden, path + ".organization",
                     "account \"" + a.key + "\" belongs to organization \"" + a.organization +
                         "\"; this portfolio holds \"" + config.organization + "\"'s accounts");
-      check_key(a.key, path + ".key");
       if (index.count(a.key)) throw_invalid(path + ".key", "account \"" + a.key + "\" is already in the portfolio");
       if (const auto [it, added] = fresh.emplace(a.key, static_cast<std::uint32_t>(i)); !added)
         throw_invalid(path + ".key", "duplicate account \"" + a.key + "\" (also accounts[" + std::to_string(it->second) + "])");
@@ -896,7 +896,13 @@ IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options
   };
   auto quoted = [](const Dictionary& d, std::size_t r) {
     const std::int32_t c = d.code(r);
-    return c < 0 ? std::string("(none)") : "\"" + std::string(d.values[static_cast<std::size_t>(c)]) + "\"";
+    if (c < 0) return std::string("(none)");
+    // A message quotes the start of a long value, not all of it (a 10 MB key would make a 10 MB message).
+    const std::string_view v = d.values[static_cast<std::size_t>(c)];
+    if (v.size() <= 80) return "\"" + std::string(v) + "\"";
+    std::size_t cut = 64;
+    while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    return "\"" + std::string(v.substr(0, cut)) + "...\" (" + std::to_string(v.size()) + " bytes)";
   };
   auto judge = [&](std::size_t begin, std::size_t end, Verdicts& out) {
     auto reject = [&](std::size_t r, RejectReason why, std::string detail) {

@@ -87,8 +87,14 @@ class Decoder {
   std::string str() {
     const std::uint32_t n = u32();
     if (n > kMaxField) corrupt("", "holds a text of " + std::to_string(n) + " bytes");
-    std::string s(n, '\0');
-    in_.read(s.data(), n);
+    // Read a megabyte at a time, so that a damaged length costs no more memory than the content holds.
+    std::string s;
+    for (std::size_t done = 0; done < n;) {
+      const std::size_t step = std::min<std::size_t>(n - done, 1u << 20);
+      s.resize(done + step);
+      in_.read(s.data() + done, step);
+      done += step;
+    }
     return s;
   }
   void expect(Tag t, const char* what) {
@@ -180,15 +186,16 @@ Account decode_account(Decoder& d, const std::string& path, std::string& state) 
   a.signature = d.i32();
   a.planned_seats = d.i32();
   a.provisioned_seats = d.i32();
-  a.planned_users.resize(count(d, path, "planned users"));
-  for (std::string& u : a.planned_users) u = d.str();
-  a.contacts.resize(count(d, path, "contacts"));
-  for (Contact& c : a.contacts) {
+  // Lists grow as they are read: a damaged count runs into the content's end, not into memory.
+  for (std::uint32_t k = 0, n = count(d, path, "planned users"); k < n; ++k) a.planned_users.push_back(d.str());
+  for (std::uint32_t k = 0, n = count(d, path, "contacts"); k < n; ++k) {
+    Contact c;
     c.key = d.str();
     c.name = d.str();
     const std::uint8_t role = d.u8();
     if (role > static_cast<std::uint8_t>(ContactRole::user)) corrupt(path, "has a contact of an unknown role");
     c.role = static_cast<ContactRole>(role);
+    a.contacts.push_back(std::move(c));
   }
   const bool exited = d.u8() != 0;
   const Day exit = d.i32();
@@ -355,7 +362,7 @@ snapshot_detail::Source file_source(int fd, const std::string& path) {
 snapshot_detail::Source bytes_source(std::string_view bytes) {
   return [bytes](std::span<std::byte> out) mutable -> std::size_t {
     const std::size_t n = std::min(out.size(), bytes.size());
-    std::memcpy(out.data(), bytes.data(), n);
+    if (n > 0) std::memcpy(out.data(), bytes.data(), n);
     bytes.remove_prefix(n);
     return n;
   };

@@ -254,7 +254,7 @@ void FrameWriter::flush(bool last) {
     aad.insert(aad.end(), position.begin(), position.end());
     cipher_->run(true, index_, aad, buffer_, body, tag);
   } else {
-    std::memcpy(body, buffer_.data(), length);
+    if (length > 0) std::memcpy(body, buffer_.data(), length);
     const Digest d = sha256({position, buffer_});
     std::memcpy(tag, d.data(), kTagBytes);
   }
@@ -318,7 +318,7 @@ bool FrameReader::next_chunk() {
     const Digest d = sha256({position, body});
     if (std::memcmp(d.data(), tag, kTagBytes) != 0)
       corrupt("chunk " + std::to_string(index_) + " fails its checksum: the file is damaged");
-    std::memcpy(chunk_.data(), body.data(), length);
+    if (length > 0) std::memcpy(chunk_.data(), body.data(), length);
   }
   pos_ = 0;
   ++index_;
@@ -332,6 +332,7 @@ void FrameReader::read(void* data, std::size_t n) {
   while (n > 0) {
     if (pos_ == chunk_.size() && !next_chunk()) corrupt("ends in the middle of its content");
     const std::size_t take = std::min(n, chunk_.size() - pos_);
+    if (take == 0) continue;  // an empty last chunk: the next turn says the content ended
     std::memcpy(out, chunk_.data() + pos_, take);
     out += take;
     pos_ += take;

@@ -18,16 +18,23 @@
     p.cohort_report(as_of, by="tier").kpis   # KPIs against the seed benchmarks
 
     fv.mask_pii(note)                 # emails and phones masked before a model sees the text
+
+    p.save("tonight.fvsnap", key=k)   # durable, atomic, optionally encrypted
+    p = fv.Portfolio.load("tonight.fvsnap", key=k)
+    p.export_account("acct-1", as_of) # GDPR: everything held about one account
+    p.erase_account("acct-1")         # ... and gone, with a receipt
 """
 
 from . import _core
-from ._core import Error, ForbiddenError, InvalidError, NotFoundError
+from ._core import (CorruptError, Error, ForbiddenError, InvalidError, NotFoundError, StorageError,
+                    UnsupportedError)
 from ._cohort import CohortReport, CohortSummaries
 from ._health import Explanation, HealthModel, ScoreResult
 from ._pii import PiiMasker, mask_pii
 from ._plans import (Calendar, PlanResults, Template, TemplateSet, assess_handoff, check_expression,
                      evaluate_goals, schedule)
-from ._portfolio import GeneratedPortfolio, IngestReport, Portfolio, ScanResult, generate_portfolio
+from ._portfolio import (GeneratedPortfolio, IngestReport, Portfolio, ScanResult, generate_portfolio,
+                         inspect_snapshot)
 from ._sample import sample_health_portfolio
 from ._survival import KaplanMeier, SurvivalCounts, kaplan_meier
 
@@ -37,6 +44,7 @@ __all__ = [
     "Calendar",
     "CohortReport",
     "CohortSummaries",
+    "CorruptError",
     "Error",
     "Explanation",
     "GeneratedPortfolio",
@@ -51,14 +59,17 @@ __all__ = [
     "Portfolio",
     "ScanResult",
     "ScoreResult",
+    "StorageError",
     "SurvivalCounts",
     "Template",
     "TemplateSet",
+    "UnsupportedError",
     "__version__",
     "assess_handoff",
     "check_expression",
     "evaluate_goals",
     "generate_portfolio",
+    "inspect_snapshot",
     "kaplan_meier",
     "mask_pii",
     "sample_health_portfolio",

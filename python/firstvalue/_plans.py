@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -91,10 +92,35 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot send {type(value).__name__} to firstvalue")
 
 
-def _as_json(doc: Any) -> str:
+def _nonfinite_path(value: Any, path: str) -> Optional[str]:
+    """Where a document holds NaN or an infinity, which JSON cannot carry."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            found = _nonfinite_path(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _nonfinite_path(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _as_json(doc: Any, root: str = "") -> str:
     if isinstance(doc, (str, bytes)):
         return doc.decode("utf-8") if isinstance(doc, bytes) else doc
-    return json.dumps(doc, default=_json_default, allow_nan=False)
+    try:
+        return json.dumps(doc, default=_json_default, allow_nan=False)
+    except ValueError:
+        path = _nonfinite_path(doc, root)
+        if path is None:
+            raise
+        err = _core.InvalidError(f"{path}: must be a finite number")
+        err.code, err.path, err.detail = "invalid", path, "must be a finite number"
+        raise err from None
 
 
 # ---- calendars -------------------------------------------------------------------

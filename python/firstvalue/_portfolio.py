@@ -9,6 +9,7 @@ and shapes the results."""
 from __future__ import annotations
 
 import json
+import os
 from functools import cached_property
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
@@ -23,6 +24,16 @@ _NO_LIMIT = 2**64 - 1
 _INT64_MIN = np.iinfo(np.int64).min
 _EVENT_COLUMNS = ("ts", "account", "type", "actor", "item", "value", "id", "organization")
 Progress = Callable[[int, int], Optional[bool]]
+SnapshotKey = Union[bytes, bytearray, str, None]
+
+
+def inspect_snapshot(source: Union[str, bytes, "os.PathLike[str]"], *, key: SnapshotKey = None) -> dict:
+    """A snapshot's header and first record, without loading it: format,
+    encrypted, chunk_bytes, and (for a plain file, or with the key)
+    organization, accounts and the library version that wrote it."""
+    if isinstance(source, (bytes, bytearray)):
+        return json.loads(_core.inspect_snapshot_bytes(bytes(source), key))
+    return json.loads(_core.inspect_snapshot(os.fspath(source), key))
 
 
 # ---- columns in ---------------------------------------------------------------
@@ -352,7 +363,7 @@ class Portfolio:
 
     def add_accounts(self, accounts: Union[str, Sequence[Mapping]]) -> None:
         """Adds accounts, all or none; an error names the path (accounts[3].key: ...)."""
-        self._p.add_accounts_json(_as_json(accounts if isinstance(accounts, (str, bytes)) else list(accounts)))
+        self._p.add_accounts_json(_as_json(accounts if isinstance(accounts, (str, bytes)) else list(accounts), "accounts"))
 
     def account(self, key: str, organization: Optional[str] = None) -> dict:
         """One account's document: organization, attributes, contacts, plan
@@ -415,6 +426,49 @@ class Portfolio:
                              i_codes, i_values, _values(given["value"]), _ids(given["id"]), int(threads),
                              _NO_LIMIT if max_rejected is None else int(max_rejected), progress, o_codes, o_values)
         return IngestReport(raw)
+
+    # ---- durable state ----
+
+    def save(self, path: Union[str, "os.PathLike[str]"], *, key: SnapshotKey = None) -> None:
+        """Writes the whole state to `path` atomically (a temporary file beside
+        it, flushed, then renamed), created readable by the owner only. With
+        `key` (32 bytes, or 64 hex digits) it is encrypted with AES-256-GCM."""
+        self._p.save(os.fspath(path), key)
+
+    def to_bytes(self, *, key: SnapshotKey = None) -> bytes:
+        """The snapshot `save` writes, in memory (e.g. for a Spark partition)."""
+        return self._p.save_bytes(key)
+
+    @classmethod
+    def load(cls, path: Union[str, "os.PathLike[str]"], *, key: SnapshotKey = None, threads: int = 1) -> "Portfolio":
+        """A portfolio from a snapshot. Raises CorruptError for a damaged,
+        truncated or tampered file, UnsupportedError for a newer format,
+        InvalidError for a missing or wrong key, NotFoundError or StorageError
+        for the file; nothing is loaded then."""
+        return cls._wrap(_core.Portfolio.load(os.fspath(path), key, int(threads)))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, key: SnapshotKey = None, threads: int = 1) -> "Portfolio":
+        return cls._wrap(_core.Portfolio.load_bytes(bytes(data), key, int(threads)))
+
+    # ---- data-subject requests ----
+
+    def export_account(self, account: str, as_of: DateLike, *, organization: Optional[str] = None) -> dict:
+        """Everything the engine holds about one account (attributes, contacts,
+        plan, goals, handoff, the decoded activity state, tonight's evaluation
+        and the weekly signal history) as one document. The account is named
+        with its organization, this portfolio's by default: another's raises
+        ForbiddenError."""
+        org = self.organization if organization is None else organization
+        return json.loads(self._p.export_account(org, account, _day(as_of)))
+
+    def erase_account(self, account: str, *, organization: Optional[str] = None) -> dict:
+        """Removes the account and everything derived from it, from memory and
+        from every snapshot saved afterwards. Returns the receipt, which names
+        the account by the SHA-256 of its key. Results evaluated before are
+        refused from then on (their indices shifted)."""
+        org = self.organization if organization is None else organization
+        return json.loads(self._p.erase_account(org, account))
 
     def evaluate(self, as_of: DateLike, threads: int = 1) -> ScanResult:
         """Tonight's results as of a date: metrics, health, signals, state and the worklist."""

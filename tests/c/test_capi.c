@@ -1495,6 +1495,187 @@ static void run_pii(void) {
   fv_pii_masker_free(NULL);
 }
 
+/* Snapshots and data-subject requests through the C ABI: a saved portfolio
+ * loads back to the same results; damaged or wrongly keyed snapshots are
+ * refused with nothing loaded; export holds the account; erase leaves no
+ * byte of it in a later snapshot, and another organization can do neither. */
+static int holds(const fv_buf* b, const char* needle) {
+  const size_t n = strlen(needle);
+  size_t k;
+  for (k = 0; b->ptr && k + n <= b->size; ++k)
+    if (memcmp(b->ptr + k, needle, n) == 0) return 1;
+  return 0;
+}
+
+static void run_snapshots(void) {
+  static const char* json =
+      "{\"organization\": \"acme\", \"accounts\": [" ACCOUNT_JSON("a", "30000") ", "
+      "{\"key\": \"erase-me-5150\", \"arr\": 50000, \"signature\": \"2026-09-01\", \"planned_users\": "
+      "[\"olwen.ridge@erase.example\"], \"attributes\": {\"sso\": false, \"migrate_data\": false, "
+      "\"integrations\": 0, \"region\": \"Atlantis-Deep-44\"}}]}";
+  uint8_t key[32];
+  const char* path = "fv_c_snapshot_test.fvsnap";
+  fv_portfolio* p = NULL;
+  fv_portfolio* back = NULL;
+  fv_portfolio* untouched = (fv_portfolio*)0x1;
+  fv_ingest_report* report = NULL;
+  fv_scan_result* r1 = NULL;
+  fv_scan_result* r2 = NULL;
+  fv_buf plain = {0}, again = {0}, sealed = {0}, a = {0}, b = {0}, doc = {0}, receipt = {0}, info = {0};
+  table t;
+  fv_event_batch batch;
+  size_t n = 0, k;
+  for (k = 0; k < sizeof key; ++k) key[k] = (uint8_t)(k * 7 + 1);
+  CHECK(fv_portfolio_from_json(json, strlen(json), &p) == FV_OK, "%s", fv_last_error());
+  if (!p) return;
+  scan_events(&t);
+  batch = batch_of(&t);
+  CHECK(fv_portfolio_ingest(p, &batch, 1, FV_NO_LIMIT, NULL, NULL, &report) == FV_OK, "%s", fv_last_error());
+  fv_ingest_report_free(report);
+
+  /* A file, plain: the same results back; saving the loaded one gives the same bytes. */
+  CHECK(fv_portfolio_save(p, path, NULL, 0) == FV_OK, "save: %s", fv_last_error());
+  CHECK(fv_portfolio_load(path, NULL, 0, 0, &back) == FV_OK, "load: %s", fv_last_error());
+  CHECK(fv_portfolio_evaluate(p, SIG_DAY + 30, 1, &r1) == FV_OK && fv_portfolio_evaluate(back, SIG_DAY + 30, 1, &r2) == FV_OK &&
+            fv_portfolio_results_json(p, r1, &a) == FV_OK && fv_portfolio_results_json(back, r2, &b) == FV_OK &&
+            strcmp(a.ptr, b.ptr) == 0, "loaded results differ");
+  CHECK(fv_portfolio_save_bytes(p, NULL, 0, &plain) == FV_OK && fv_portfolio_save_bytes(back, NULL, 0, &again) == FV_OK &&
+            plain.size == again.size && memcmp(plain.ptr, again.ptr, plain.size) == 0, "snapshot bytes differ");
+  CHECK(fv_snapshot_inspect(path, NULL, 0, &info) == FV_OK && holds(&info, "\"accounts\": 2") && holds(&info, "\"encrypted\": false"),
+        "inspect: %s", info.ptr ? info.ptr : fv_last_error());
+  fv_buf_dispose(&info);
+  fv_portfolio_free(back);
+  back = NULL;
+
+  /* Encrypted: the key opens it; none, another, or a short one does not, and nothing is loaded. */
+  CHECK(fv_portfolio_save(p, path, key, 32) == FV_OK, "%s", fv_last_error());
+  CHECK(fv_portfolio_load(path, NULL, 0, 1, &untouched) == FV_E_INVALID && untouched == (fv_portfolio*)0x1 &&
+            starts_with(fv_last_error(), "key: is required"), "%s", fv_last_error());
+  key[0] ^= 1;
+  CHECK(fv_portfolio_load(path, key, 32, 1, &untouched) == FV_E_INVALID && untouched == (fv_portfolio*)0x1 &&
+            starts_with(fv_last_error(), "key: does not open"), "%s", fv_last_error());
+  key[0] ^= 1;
+  CHECK(fv_portfolio_load(path, key, 16, 1, &untouched) == FV_E_INVALID && starts_with(fv_last_error(), "key_len: "),
+        "%s", fv_last_error());
+  CHECK(fv_portfolio_load(path, NULL, 32, 1, &untouched) == FV_E_INVALID, "NULL key with a length");
+  CHECK(fv_portfolio_load(path, key, 32, 1, &back) == FV_OK, "%s", fv_last_error());
+  fv_portfolio_free(back);
+  back = NULL;
+  CHECK(fv_portfolio_save_bytes(p, key, 32, &sealed) == FV_OK && !holds(&sealed, "Atlantis"), "plaintext in the sealed bytes");
+  sealed.ptr[sealed.size / 2] ^= 0x10;
+  CHECK(fv_portfolio_load_bytes(sealed.ptr, sealed.size, key, 32, 1, &untouched) == FV_E_CORRUPT &&
+            untouched == (fv_portfolio*)0x1, "%s", fv_last_error());
+  CHECK(fv_portfolio_load_bytes(plain.ptr, plain.size - 1, NULL, 0, 1, &untouched) == FV_E_CORRUPT &&
+            starts_with(fv_last_error(), "snapshot: is truncated"), "%s", fv_last_error());
+  plain.ptr[8] = 9; /* the format field */
+  CHECK(fv_portfolio_load_bytes(plain.ptr, plain.size, NULL, 0, 1, &untouched) == FV_E_UNSUPPORTED &&
+            strcmp(fv_status_name(FV_E_UNSUPPORTED), "FV_E_UNSUPPORTED") == 0, "%s", fv_last_error());
+  CHECK(fv_portfolio_load_bytes(NULL, 10, NULL, 0, 1, &untouched) == FV_E_INVALID, "NULL data");
+  CHECK(fv_portfolio_load_bytes("", 0, NULL, 0, 1, &untouched) == FV_E_INVALID, "empty data");
+  CHECK(fv_portfolio_load("no/such/dir/x.fvsnap", NULL, 0, 1, &untouched) == FV_E_NOT_FOUND, "%s", fv_last_error());
+  CHECK(fv_portfolio_save(p, NULL, NULL, 0) == FV_E_INVALID && fv_portfolio_save(NULL, path, NULL, 0) == FV_E_INVALID,
+        "NULL path or portfolio");
+
+  /* Export and erase: another organization is refused, the account's own gives it all. */
+  CHECK(fv_portfolio_export_account(p, "globex", 6, "erase-me-5150", 13, SIG_DAY + 30, &doc) == FV_E_FORBIDDEN &&
+            doc.ptr == NULL, "%s", fv_last_error());
+  CHECK(fv_portfolio_export_account(p, "acme", 4, "nobody", 6, SIG_DAY + 30, &doc) == FV_E_NOT_FOUND, "%s", fv_last_error());
+  CHECK(fv_portfolio_export_account(p, "acme", 4, "erase-me-5150", 13, SIG_DAY + 30, &doc) == FV_OK &&
+            holds(&doc, "\"region\": \"Atlantis-Deep-44\"") && holds(&doc, "olwen.ridge@erase.example") &&
+            holds(&doc, "\"signal_history\""), "%s", doc.ptr ? doc.ptr : fv_last_error());
+  CHECK(fv_portfolio_erase_account(p, "globex", 6, "erase-me-5150", 13, &receipt) == FV_E_FORBIDDEN && receipt.ptr == NULL,
+        "%s", fv_last_error());
+  /* SHA-256("erase-me-5150"), from sha256sum. */
+  CHECK(fv_portfolio_erase_account(p, "acme", 4, "erase-me-5150", 13, &receipt) == FV_OK &&
+            holds(&receipt, "\"key_sha256\": \"3de30b7a1776a7746fef3009ef3a520f4b0a6f4838d75db3299d4c6c4e8c1b48\"") &&
+            !holds(&receipt, "erase-me"), "%s", receipt.ptr ? receipt.ptr : fv_last_error());
+  CHECK(fv_portfolio_account_count(p, &n) == FV_OK && n == 1, "%zu accounts left", n);
+  CHECK(fv_portfolio_results_json(p, r1, &doc) == FV_E_INVALID, "a result from before the erase was rendered");
+  fv_buf_dispose(&again);
+  CHECK(fv_portfolio_save_bytes(p, NULL, 0, &again) == FV_OK && !holds(&again, "erase-me-5150") &&
+            !holds(&again, "Atlantis") && !holds(&again, "olwen") && holds(&again, "Sam Sponsor"),
+        "the erased account is in a later snapshot");
+  CHECK(fv_portfolio_erase_account(p, "acme", 4, "erase-me-5150", 13, NULL) == FV_E_NOT_FOUND, "erased twice");
+  remove(path);
+  fv_buf_dispose(&plain);
+  fv_buf_dispose(&again);
+  fv_buf_dispose(&sealed);
+  fv_buf_dispose(&a);
+  fv_buf_dispose(&b);
+  fv_buf_dispose(&doc);
+  fv_buf_dispose(&receipt);
+  fv_scan_result_free(r1);
+  fv_scan_result_free(r2);
+  fv_portfolio_free(p);
+  table_free(&t);
+}
+
+/* Bad input through the C ABI: NULL pointers, zero lengths, freed handles
+ * and handles of another type each get FV_E_INVALID with the argument's
+ * name, and the portfolio's snapshot is byte for byte what it was. */
+static void run_bad_input(void) {
+  static const char* json = "{\"organization\": \"acme\", \"accounts\": [" ACCOUNT_JSON("a", "30000") "]}";
+  fv_portfolio* p = NULL;
+  fv_portfolio* gone = NULL;
+  fv_health_model* model = NULL;
+  fv_ingest_report* report = (fv_ingest_report*)0x1;
+  fv_scan_result* result = (fv_scan_result*)0x1;
+  fv_buf before = {0}, after = {0}, out = {0};
+  fv_event_batch empty;
+  size_t n = 99, i = 99;
+  int local = 0;
+  memset(&empty, 0, sizeof empty);
+  CHECK(fv_portfolio_from_json(json, strlen(json), &p) == FV_OK && fv_health_model_default(&model) == FV_OK, "%s",
+        fv_last_error());
+  if (!p || !model) return;
+  CHECK(fv_portfolio_save_bytes(p, NULL, 0, &before) == FV_OK, "%s", fv_last_error());
+
+  CHECK(fv_portfolio_add_accounts_json(p, NULL, 5) == FV_E_INVALID && starts_with(fv_last_error(), "json_array: must not be NULL"),
+        "%s", fv_last_error());
+  CHECK(fv_portfolio_add_accounts_json(p, "", 0) == FV_E_INVALID, "empty accounts: %s", fv_last_error());
+  CHECK(fv_portfolio_add_accounts_json(p, "[]", 0) == FV_E_INVALID, "zero length: %s", fv_last_error());
+  CHECK(fv_portfolio_ingest(p, NULL, 1, FV_NO_LIMIT, NULL, NULL, &report) == FV_E_INVALID && report == (fv_ingest_report*)0x1 &&
+            starts_with(fv_last_error(), "batch: must not be NULL"), "%s", fv_last_error());
+  empty.n_rows = 3; /* rows, but no columns */
+  CHECK(fv_portfolio_ingest(p, &empty, 1, FV_NO_LIMIT, NULL, NULL, &report) == FV_E_INVALID && report == (fv_ingest_report*)0x1,
+        "%s", fv_last_error());
+  CHECK(fv_portfolio_find(p, NULL, 1, &i) == FV_E_INVALID && i == 99, "NULL key");
+  CHECK(fv_portfolio_find(p, "a", 1, NULL) == FV_E_INVALID && starts_with(fv_last_error(), "out_index: must not be NULL"),
+        "%s", fv_last_error());
+  CHECK(fv_portfolio_find(p, "", 0, &i) == FV_E_NOT_FOUND && i == 99, "empty key: %s", fv_last_error());
+  CHECK(fv_portfolio_evaluate(p, SIG_DAY, 1, NULL) == FV_E_INVALID, "NULL out");
+  CHECK(fv_portfolio_evaluate(p, -1, 1, &result) == FV_E_INVALID && result == (fv_scan_result*)0x1 &&
+            starts_with(fv_last_error(), "as_of: "), "%s", fv_last_error());
+  CHECK(fv_portfolio_export_account(p, "acme", 4, NULL, 3, SIG_DAY, &out) == FV_E_INVALID && out.ptr == NULL, "NULL key");
+  CHECK(fv_portfolio_export_account(p, "acme", 4, "a", 1, SIG_DAY, NULL) == FV_E_INVALID, "NULL out");
+  CHECK(fv_portfolio_erase_account(p, NULL, 4, "a", 1, NULL) == FV_E_INVALID, "NULL organization");
+  CHECK(fv_portfolio_erase_account(p, "acme", 4, "", 0, NULL) == FV_E_NOT_FOUND, "empty key: %s", fv_last_error());
+  CHECK(fv_mask_pii(NULL, 3, &out) == FV_E_INVALID && fv_mask_pii("x", 1, NULL) == FV_E_INVALID, "mask NULLs");
+  CHECK(fv_mask_pii(NULL, 0, &out) == FV_OK && out.size == 0, "NULL with length 0 is the empty text");
+  fv_buf_dispose(&out);
+
+  /* Handles: freed, of another type, never created. */
+  CHECK(fv_portfolio_from_json(json, strlen(json), &gone) == FV_OK, "%s", fv_last_error());
+  fv_portfolio_free(gone);
+  CHECK(fv_portfolio_account_count(gone, &n) == FV_E_INVALID && n == 99 &&
+            strcmp(fv_last_error(), "portfolio: is not a live handle (it was freed, or never created by firstvalue)") == 0,
+        "%s", fv_last_error());
+  CHECK(fv_portfolio_evaluate(gone, SIG_DAY, 1, &result) == FV_E_INVALID && result == (fv_scan_result*)0x1, "freed portfolio");
+  fv_portfolio_free(gone); /* a second free is refused quietly, not a double free */
+  CHECK(fv_portfolio_account_count((fv_portfolio*)(void*)model, &n) == FV_E_INVALID &&
+            strcmp(fv_last_error(), "portfolio: is a handle of another type") == 0, "%s", fv_last_error());
+  fv_portfolio_free((fv_portfolio*)(void*)model); /* not a portfolio: left alone */
+  CHECK(fv_health_model_factor_count(model, &n) == FV_OK && n > 0, "the model survived a free as another type");
+  CHECK(fv_portfolio_account_count((fv_portfolio*)(void*)&local, &n) == FV_E_INVALID, "never created");
+
+  CHECK(fv_portfolio_save_bytes(p, NULL, 0, &after) == FV_OK && after.size == before.size &&
+            memcmp(after.ptr, before.ptr, before.size) == 0, "bad input changed the portfolio");
+  fv_buf_dispose(&before);
+  fv_buf_dispose(&after);
+  fv_health_model_free(model);
+  fv_portfolio_free(p);
+}
+
 int main(int argc, char** argv) {
   /* No argument: every section. "core": all but the portfolio; "portfolio": only it. */
   const char* which = argc > 1 ? argv[1] : "all";
@@ -1511,6 +1692,8 @@ int main(int argc, char** argv) {
     run_portfolio();
     run_cohort();
     run_isolation();
+    run_snapshots();
+    run_bad_input();
   }
   printf("%d passed, %d failed\n", g_checks - g_failures, g_failures);
   return g_failures == 0 && g_checks > 0 ? 0 : 1;

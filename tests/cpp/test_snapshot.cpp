@@ -4,9 +4,14 @@
 // erase leaves no byte of it in the state or in a later snapshot.
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
+
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -352,4 +357,181 @@ TEST(Gdpr, EraseLeavesNoByteOfTheAccountInTheStateOrALaterSnapshot) {
   // And the portfolio goes on: events for the erased key are rejected as unknown.
   const fv::IngestReport rep = f.p.ingest(Fixture::full_account_events());
   EXPECT_EQ(rep.accepted, 0u);
+}
+
+// ---- crashes during save --------------------------------------------------------
+
+namespace {
+
+// Runs `save` in a child process and returns how it ended (waitpid status).
+template <class Save>
+int in_child(Save save, long file_size_limit = -1) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (file_size_limit >= 0) {
+      // The kernel stops the child with SIGXFSZ at exactly this many bytes.
+      const struct rlimit limit{static_cast<rlim_t>(file_size_limit), static_cast<rlim_t>(file_size_limit)};
+      ::setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    try {
+      save();
+    } catch (...) {
+      ::_exit(3);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+}  // namespace
+
+TEST(SnapshotCrash, KilledAtAnyByteOfTheWriteLeavesThePreviousSnapshot) {
+  const std::string dir = temp_dir();
+  const std::string path = dir + "/crash.fvsnap";
+  const Fixture old_state(8), new_state(30);
+  old_state.p.save(path);
+  const std::string old_bytes = fvtest::read_file(path);
+  const std::size_t size = new_state.p.save_bytes().size();
+  ASSERT_GT(size, 4096u);
+  std::vector<long> points{0, 1, 63, 64, 65, 72, 4096, static_cast<long>(size / 2), static_cast<long>(size) - 17,
+                           static_cast<long>(size) - 1};
+  for (long k = 1; k < 24; ++k) points.push_back(static_cast<long>(size) * k / 24 + k);  // spread over the file
+  for (const long limit : points) {
+    const int status = in_child([&] { new_state.p.save(path); }, limit);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ) << "limit " << limit << " status " << status;
+    // The previous snapshot is whole, byte for byte, and loads.
+    EXPECT_EQ(fvtest::read_file(path), old_bytes) << "killed at byte " << limit;
+    expect_same_state(fv::Portfolio::load(path), old_state.p);
+  }
+  // The crashes left their temporary file; the next save takes it over.
+  EXPECT_TRUE(std::filesystem::exists(path + ".fvtmp"));
+  new_state.p.save(path);
+  EXPECT_FALSE(std::filesystem::exists(path + ".fvtmp"));
+  expect_same_state(fv::Portfolio::load(path), new_state.p);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SnapshotCrash, KilledAtRandomMomentsLeavesAWholeSnapshot) {
+  // A child saves two states in turn, over and over; it is killed at random
+  // moments (in a write, an fsync, a rename). The file is always one of them.
+  const std::string dir = temp_dir();
+  const std::string path = dir + "/race.fvsnap";
+  const Fixture a(8), b(40);
+  a.p.save(path);
+  const std::string bytes_a = fvtest::read_file(path);
+  // Kills land from before the first save ends to several saves later,
+  // whatever the machine's speed: the delays scale with a measured save.
+  const auto t0 = std::chrono::steady_clock::now();
+  b.p.save(path);
+  const auto save_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  const std::string bytes_b = fvtest::read_file(path);
+  std::uint64_t seed = 12345;
+  int saw_a = 0, saw_b = 0;
+  for (int round = 0; round < 40; ++round) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      for (int k = 0;; ++k) (k % 2 ? b.p : a.p).save(path);
+    }
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    ::usleep(static_cast<useconds_t>(static_cast<std::uint64_t>(save_us) * ((seed >> 33) % 4000) / 1000 + 100));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    const std::string now = fvtest::read_file(path);
+    ASSERT_TRUE(now == bytes_a || now == bytes_b) << "round " << round << ": " << now.size() << " bytes";
+    (now == bytes_a ? saw_a : saw_b)++;
+    (void)fv::Portfolio::load(path);
+  }
+  EXPECT_GT(saw_a, 0);
+  EXPECT_GT(saw_b, 0);
+  std::filesystem::remove_all(dir);
+}
+
+// ---- bad input: a clear error, and the state unchanged (compared by snapshot) ----
+
+TEST(BadInput, EachIsRefusedWithItsPathAndChangesNothing) {
+  Fixture f(12);
+  const std::string big(10u << 20, 'x');  // 10 MB
+  auto account = [](const std::string& patch) {
+    nlohmann::json a = nlohmann::json::parse(R"({"key": "new-1", "signature": "2026-09-01",
+        "attributes": {"sso": false, "migrate_data": false, "integrations": 0}})");
+    a.merge_patch(nlohmann::json::parse(patch));
+    return a;
+  };
+  auto add = [&](const nlohmann::json& a) { return [&f, a] { f.p.add_accounts_json(nlohmann::json::array({a}).dump()); }; };
+  std::string deep = "[";
+  for (int k = 0; k < 100000; ++k) deep += "[";
+  struct Case {
+    const char* what;
+    std::function<void()> call;
+    fv::Errc code;
+    std::string path;
+  };
+  const std::vector<Case> cases{
+      {"arr NaN", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.arr = std::nan(""); f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].arr"},
+      {"arr infinite", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.arr = INFINITY; f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].arr"},
+      {"arr 1e999 in JSON", [&] { f.p.add_accounts_json(R"([{"key": "k", "signature": "2026-09-01", "arr": 1e999}])"); },
+       fv::Errc::invalid, ""},
+      {"negative seats", add(account(R"({"seats": {"planned": -3}})")), fv::Errc::invalid, "accounts[0].seats.planned"},
+      {"negative provisioned seats", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.provisioned_seats = -1; f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].seats.provisioned"},
+      {"signature before 1970", add(account(R"({"signature": "1969-12-31"})")), fv::Errc::invalid, "accounts[0].signature"},
+      {"signature after 2100", add(account(R"({"signature": "2101-01-01"})")), fv::Errc::invalid, "accounts[0].signature"},
+      {"10 MB key", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.key = big; f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].key"},
+      {"10 MB name", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.name = big; f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].name"},
+      {"10 MB planned user", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.planned_users = {"ok", big}; f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].planned_users[1]"},
+      {"10 MB contact name", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.contacts = {{"c", big, fv::ContactRole::admin}}; f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].contacts[0].name"},
+      {"deeply nested JSON", [&] { f.p.add_accounts_json(deep); }, fv::Errc::invalid, ""},
+      {"evaluation in 1969", [&] { (void)f.p.evaluate(-1); }, fv::Errc::invalid, "as_of"},
+      {"evaluation in 2101", [&] { (void)f.p.evaluate(*fv::parse_date("2101-01-01")); }, fv::Errc::invalid, "as_of"},
+      {"export in 2101", [&] { (void)f.p.export_account("sample-org", "acct-gdpr-7f3a", 48000); }, fv::Errc::invalid, "as_of"},
+      {"10 MB key to erase", [&] { (void)f.p.erase_account("sample-org", big); }, fv::Errc::not_found, "key"},
+      {"a snapshot of 10 MB of zeros", [&] { (void)fv::Portfolio::load_bytes(std::string(10u << 20, '\0')); },
+       fv::Errc::invalid, "snapshot"},
+  };
+  const std::string before = f.p.save_bytes();
+  for (const Case& c : cases) {
+    try {
+      c.call();
+      ADD_FAILURE() << c.what << ": accepted";
+    } catch (const fv::Error& e) {
+      EXPECT_EQ(e.code(), c.code) << c.what << ": " << e.what();
+      if (!c.path.empty()) {
+        EXPECT_EQ(e.path(), c.path) << c.what << ": " << e.what();
+      }
+      EXPECT_LT(std::string(e.what()).size(), 1000u) << c.what << ": the message quotes the input whole";
+    }
+    EXPECT_EQ(f.p.save_bytes(), before) << c.what << " changed the state";
+  }
+}
+
+TEST(BadInput, BadEventRowsAreCountedAndChangeNothing) {
+  Fixture f(12);
+  const std::string before = f.p.save_bytes();
+  const std::string big(10u << 20, 'y');
+  fv::EventTable t;
+  t.add(-86400, "acct-gdpr-7f3a", "login", "u");                      // 1969
+  t.add(std::int64_t{4200000000}, "acct-gdpr-7f3a", "login", "u");    // 2103
+  t.add(1788948000, "acct-gdpr-7f3a", "customer_reply", "s", "", std::nan(""));
+  t.add(1788948000, "acct-gdpr-7f3a", "customer_reply", "s", "", INFINITY);
+  t.add(1788948000, "acct-gdpr-7f3a", "customer_reply", "s", "", -5);
+  t.add(1788948000, "acct-gdpr-7f3a", "ticket_opened", "", "T", -1);
+  t.add(1788948000, big, "login", "u");                                 // an unknown 10 MB account
+  const fv::IngestReport r = f.p.ingest(t.batch());
+  EXPECT_EQ(r.rows, 7u);
+  EXPECT_EQ(r.accepted, 0u);
+  ASSERT_EQ(r.rejected.size(), 7u);
+  EXPECT_EQ(r.rejected_by_reason[static_cast<std::size_t>(fv::RejectReason::bad_timestamp)], 2u);
+  EXPECT_EQ(r.rejected_by_reason[static_cast<std::size_t>(fv::RejectReason::bad_value)], 4u);
+  EXPECT_EQ(r.rejected_by_reason[static_cast<std::size_t>(fv::RejectReason::unknown_account)], 1u);
+  for (const std::string& m : r.messages) EXPECT_LT(m.size(), 300u) << m.substr(0, 300);
+  EXPECT_EQ(f.p.save_bytes(), before);
 }
