@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from functools import cached_property
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -20,11 +20,23 @@ from ._core import InvalidError as InvalidError_
 from ._cohort import CohortReport, CohortSummaries, cohort_summaries, ttv_frame
 from ._plans import DateLike, PlanResults, _as_json, _day, _to_datetime64
 
+if TYPE_CHECKING:
+    from ._pii import PiiMasker
+
 _NO_LIMIT = 2**64 - 1
 _INT64_MIN = np.iinfo(np.int64).min
 _EVENT_COLUMNS = ("ts", "account", "type", "actor", "item", "value", "id", "organization")
 Progress = Callable[[int, int], Optional[bool]]
 SnapshotKey = Union[bytes, bytearray, str, None]
+
+
+def _indent(indent: Optional[int]) -> int:
+    return -1 if indent is None else int(indent)
+
+
+def _masked(text: str, masker: Any, indent: Optional[int]) -> str:
+    """A JSON export as it is, or with every string value masked by the core's masker."""
+    return text if masker is None else masker.mask_json(text, indent)
 
 
 def inspect_snapshot(source: Union[str, bytes, "os.PathLike[str]"], *, key: SnapshotKey = None) -> dict:
@@ -243,21 +255,24 @@ class ScanResult:
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
         return frame
 
-    def to_json(self, indent: Optional[int] = 2) -> str:
-        """Every account's result, with its signals and evidence."""
-        return self._portfolio._p.results_json(self._core, -1 if indent is None else indent)
+    def to_json(self, indent: Optional[int] = 2, *, masker: Optional["PiiMasker"] = None) -> str:
+        """Every account's result, with its signals and evidence. With a
+        `masker` (fv.PiiMasker), every email address and phone number in it
+        is masked, as before the text goes to a model."""
+        return _masked(self._portfolio._p.results_json(self._core, _indent(indent)), masker, indent)
 
-    def worklist_json(self, indent: Optional[int] = 2) -> str:
-        return self._portfolio._p.worklist_json(self._core, -1 if indent is None else indent)
+    def worklist_json(self, indent: Optional[int] = 2, *, masker: Optional["PiiMasker"] = None) -> str:
+        return _masked(self._portfolio._p.worklist_json(self._core, _indent(indent)), masker, indent)
 
     @property
     def worklist_total(self) -> int:
         """Accounts on the whole worklist; a scan keeps the first `keep` of them."""
         return self._core.worklist_total
 
-    def explain(self, account: str) -> dict:
+    def explain(self, account: str, *, masker: Optional["PiiMasker"] = None) -> dict:
         """One account's result: metrics, every fired signal with its evidence,
-        cause and action, the health score and the plan status."""
+        cause and action, the health score and the plan status; masked with
+        a `masker`."""
         i = self._portfolio._index(account)
         held = self._core.indices
         if not (i < len(held) and held[i] == i):  # a scan's result holds the worklist's first accounts
@@ -265,7 +280,7 @@ class ScanResult:
             if len(at) == 0:
                 raise _core.NotFoundError(f"account: \"{account}\" is not among this scan's kept accounts")
             i = int(at[0])
-        return json.loads(self._portfolio._p.account_result_json(self._core, i))
+        return json.loads(_masked(self._portfolio._p.account_result_json(self._core, i), masker, None))
 
     def __repr__(self) -> str:
         s = self.by_state
@@ -453,14 +468,15 @@ class Portfolio:
 
     # ---- data-subject requests ----
 
-    def export_account(self, account: str, as_of: DateLike, *, organization: Optional[str] = None) -> dict:
+    def export_account(self, account: str, as_of: DateLike, *, organization: Optional[str] = None,
+                       masker: Optional["PiiMasker"] = None) -> dict:
         """Everything the engine holds about one account (attributes, contacts,
         plan, goals, handoff, the decoded activity state, tonight's evaluation
         and the weekly signal history) as one document. The account is named
         with its organization, this portfolio's by default: another's raises
         ForbiddenError."""
         org = self.organization if organization is None else organization
-        return json.loads(self._p.export_account(org, account, _day(as_of)))
+        return json.loads(_masked(self._p.export_account(org, account, _day(as_of)), masker, None))
 
     def erase_account(self, account: str, *, organization: Optional[str] = None) -> dict:
         """Removes the account and everything derived from it, from memory and

@@ -226,3 +226,20 @@ def test_bad_event_rows_are_counted_and_change_nothing(sample):
     assert report.by_reason == {"bad_timestamp": 2, "bad_value": 2, "unknown_account": 1}
     assert all(len(m) < 300 for m in report.messages)
     assert p.to_bytes() == before
+
+
+def test_every_json_export_can_be_masked(sample):
+    p = _portfolio(sample)
+    tonight = p.evaluate(sample.as_of)
+    masker = fv.PiiMasker()
+    exported = p.export_account("acct-erase-9q", sample.as_of, masker=masker)
+    assert "wren.marrow@marrowgate.example" in json.dumps(p.export_account("acct-erase-9q", sample.as_of))
+    text = json.dumps(exported)
+    assert "@" not in text and "<email:" in text
+    # The same address gets the same token in every export of one masker.
+    token = exported["account"]["planned_users"][0]
+    assert masker.unmask(token) == "wren.marrow@marrowgate.example"
+    for doc in (tonight.worklist_json(masker=masker), tonight.to_json(masker=masker),
+                json.dumps(tonight.explain("acct-erase-9q", masker=masker))):
+        assert "@marrowgate.example" not in doc
+    assert json.loads(tonight.worklist_json(masker=masker, indent=None))["organization"] == p.organization
