@@ -153,25 +153,30 @@ concept Handle = std::is_same_v<T, fv_health_model> || std::is_same_v<T, fv_cale
                  std::is_same_v<T, fv_plan_results> || std::is_same_v<T, fv_portfolio> ||
                  std::is_same_v<T, fv_ingest_report> || std::is_same_v<T, fv_scan_result> ||
                  std::is_same_v<T, fv_km> || std::is_same_v<T, fv_pii_masker>;
+struct HandleEntry {
+  const void* type;
+  bool borrowed;  // lent to a callback: usable there, but the library frees it
+};
 std::mutex g_handles_mutex;
-std::unordered_map<const void*, const void*> g_handles;
+std::unordered_map<const void*, HandleEntry> g_handles;
 
 template <Handle T>
-T* tracked(std::unique_ptr<T> handle) {
+T* tracked(std::unique_ptr<T> handle, bool borrowed = false) {
   const std::lock_guard lock(g_handles_mutex);
-  g_handles.emplace(handle.get(), handle_type<T>());
+  g_handles.emplace(handle.get(), HandleEntry{handle_type<T>(), borrowed});
   return handle.release();
 }
 template <Handle T, class... Args>
 T* make_tracked(Args&&... args) {
   return tracked(std::unique_ptr<T>(new T{std::forward<Args>(args)...}));
 }
-// Forgets a handle before it is deleted; false when it is not a live one.
+// Forgets a handle before it is deleted; false when it is not a live one the
+// caller owns (freed, of another type, never created, or lent to a callback).
 template <Handle T>
-bool untrack(const T* handle) noexcept {
+bool untrack(const T* handle, bool borrowed = false) noexcept {
   const std::lock_guard lock(g_handles_mutex);
   const auto it = g_handles.find(handle);
-  if (it == g_handles.end() || it->second != handle_type<T>()) return false;
+  if (it == g_handles.end() || it->second.type != handle_type<T>() || it->second.borrowed != borrowed) return false;
   g_handles.erase(it);
   return true;
 }
@@ -182,7 +187,7 @@ void require(const T* handle, const char* name) {
   const auto it = g_handles.find(handle);
   if (it == g_handles.end())
     throw fv::Error(fv::Errc::invalid, name, "is not a live handle (it was freed, or never created by firstvalue)");
-  if (it->second != handle_type<T>()) throw fv::Error(fv::Errc::invalid, name, "is a handle of another type");
+  if (it->second.type != handle_type<T>()) throw fv::Error(fv::Errc::invalid, name, "is a handle of another type");
 }
 
 const fv::HealthModel& model_of(const fv_health_model* handle) {
@@ -588,6 +593,7 @@ fv_status fv_scheduler_new(const fv_template_set* set, const fv_calendar* calend
                            size_t policy_len, fv_scheduler** out) {
   return guard([&] {
     require(set, "set");
+    if (calendar != nullptr) require(calendar, "calendar");  // optional, but a live one when given
     require(out, "out");
     const fv::PlanPolicy policy =
         policy_json == nullptr ? fv::PlanPolicy{} : fv::PlanPolicy::from_json(text_of(policy_json, policy_len, "policy_json"));
@@ -925,8 +931,13 @@ fv_status fv_portfolio_scan(const fv_portfolio* portfolio, int32_t as_of, unsign
     require(out, "out");
     auto handle = result_handle(portfolio);
     // Each block, moved in and out of one handle that is live for the sink only.
-    fv_scan_result* const view = tracked(result_handle(portfolio));
-    const std::unique_ptr<fv_scan_result, void (*)(fv_scan_result*)> owned(view, fv_scan_result_free);
+    fv_scan_result* const view = tracked(result_handle(portfolio), true);
+    struct Lent {  // taken back when the scan ends, however it ends; the sink cannot free it
+      fv_scan_result* view;
+      ~Lent() {
+        if (untrack(view, true)) delete view;
+      }
+    } const lent{view};
     view->result.as_of = as_of;
     auto on_block = [&](std::span<fv::AccountResult> results) {
       view->result.accounts.assign(std::make_move_iterator(results.begin()), std::make_move_iterator(results.end()));

@@ -1455,7 +1455,10 @@ ErasureReceipt Portfolio::erase_account(std::string_view organization, std::stri
   Profile& prof = im.profiles[i];
   std::fill(const_cast<std::uint32_t*>(prof.slots.data()), const_cast<std::uint32_t*>(prof.slots.data()) + prof.slots.size(), 0);
   h.activity.scrub();
-  im.index.erase(im.index.find(a.key));
+  {
+    auto node = im.index.extract(im.index.find(a.key));  // the index's copy of the key goes too
+    scrub(node.key());
+  }
   for (auto& [k, at] : im.index)
     if (at > i) --at;
   scrub(a);

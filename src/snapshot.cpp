@@ -14,6 +14,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <openssl/crypto.h>
+
 #include "account_plan_json.hpp"
 #include "firstvalue/error.hpp"
 #include "firstvalue/portfolio.hpp"
@@ -35,6 +37,8 @@ using snapshot_detail::FrameWriter;
 enum Tag : std::uint8_t { t_meta = 'M', t_config = 'C', t_account = 'A', t_end = 'E' };
 // A string field longer than this is damage, not data (the engine refuses keys and names far shorter).
 constexpr std::uint32_t kMaxField = 64u << 20;
+// An activity state may be larger (millions of users outside the plan); it is read as it grows all the same.
+constexpr std::uint32_t kMaxState = 0xFFFFFFFFu;
 constexpr std::size_t kLoadBatch = 1 << 16;  // accounts added to the portfolio at a time
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& detail) {
@@ -46,7 +50,10 @@ constexpr std::size_t kLoadBatch = 1 << 16;  // accounts added to the portfolio 
 class Encoder {
  public:
   explicit Encoder(FrameWriter& out) : out_(out) {}
-  ~Encoder() = default;
+  // What went through it is the plaintext of an encrypted file.
+  ~Encoder() { OPENSSL_cleanse(buffer_.data(), buffer_.capacity()); }
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
   void u8(std::uint8_t v) { raw(&v, 1); }
   void u32(std::uint32_t v) { raw(&v, 4); }
   void i32(std::int32_t v) { raw(&v, 4); }
@@ -58,6 +65,7 @@ class Encoder {
     raw(s.data(), s.size());
   }
   void bytes(const void* p, std::size_t n) {
+    if (n > kMaxState) throw_invalid("", "an activity state of " + std::to_string(n) + " bytes is too large to save");
     u32(static_cast<std::uint32_t>(n));
     raw(p, n);
   }
@@ -84,9 +92,9 @@ class Decoder {
   std::int32_t i32() { return get<std::int32_t>(); }
   std::uint64_t u64() { return get<std::uint64_t>(); }
   double f64() { return get<double>(); }
-  std::string str() {
+  std::string str(std::uint32_t limit = kMaxField) {
     const std::uint32_t n = u32();
-    if (n > kMaxField) corrupt("", "holds a text of " + std::to_string(n) + " bytes");
+    if (n > limit) corrupt("", "holds a text of " + std::to_string(n) + " bytes");
     // Read a megabyte at a time, so that a damaged length costs no more memory than the content holds.
     std::string s;
     for (std::size_t done = 0; done < n;) {
@@ -223,7 +231,7 @@ Account decode_account(Decoder& d, const std::string& path, std::string& state) 
   }
   a.plan.account = a.key;
   a.plan.start = a.signature;
-  state = d.str();
+  state = d.str(kMaxState);
   return a;
 }
 
@@ -308,17 +316,23 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::string& path
 // keeps two saves to the same target apart.
 Fd lock_temporary(const std::string& tmp) {
   for (int attempt = 0; attempt < 16; ++attempt) {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    // Not through a symlink, and only a regular file of ours: a planted file
+    // would otherwise receive the snapshot, or lend it its permissions.
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd.get() < 0) io_error(tmp, "cannot create", errno);
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
       if (errno == EWOULDBLOCK) throw Error(Errc::io, tmp, "another save to this snapshot is in progress");
       io_error(tmp, "cannot lock", errno);
     }
-    // A save that finished meanwhile renamed the file we opened: start again.
     struct stat opened {}, named {};
     if (::fstat(fd.get(), &opened) != 0) io_error(tmp, "cannot stat", errno);
-    if (::stat(tmp.c_str(), &named) == 0 && named.st_ino == opened.st_ino && named.st_dev == opened.st_dev) {
+    if (!S_ISREG(opened.st_mode) || opened.st_uid != ::geteuid())
+      throw Error(Errc::io, tmp, "is not a regular file of this user; remove it");
+    // A save that finished meanwhile renamed the file we opened: start again.
+    if (::lstat(tmp.c_str(), &named) == 0 && named.st_ino == opened.st_ino && named.st_dev == opened.st_dev) {
       if (::ftruncate(fd.get(), 0) != 0) io_error(tmp, "cannot truncate", errno);
+      // A file left by a crash keeps the mode it had: the snapshot's is the owner's only.
+      if (::fchmod(fd.get(), 0600) != 0) io_error(tmp, "cannot set its mode", errno);
       return fd;
     }
   }

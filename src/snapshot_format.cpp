@@ -220,7 +220,9 @@ FrameWriter::FrameWriter(Sink sink, const std::optional<SnapshotKey>& key, std::
 }
 
 FrameWriter::~FrameWriter() {
-  if (cipher_ && !buffer_.empty()) OPENSSL_cleanse(buffer_.data(), buffer_.size());
+  if (!cipher_) return;  // the plaintext of an encrypted file does not stay in freed memory
+  buffer_.resize(buffer_.capacity());
+  OPENSSL_cleanse(buffer_.data(), buffer_.size());
 }
 
 void FrameWriter::write(const void* data, std::size_t n) {
@@ -277,7 +279,9 @@ FrameReader::FrameReader(Source source, const std::optional<SnapshotKey>& key) :
 }
 
 FrameReader::~FrameReader() {
-  if (cipher_ && !chunk_.empty()) OPENSSL_cleanse(chunk_.data(), chunk_.size());
+  if (!cipher_) return;
+  chunk_.resize(chunk_.capacity());
+  OPENSSL_cleanse(chunk_.data(), chunk_.size());
 }
 
 std::size_t FrameReader::fill(std::byte* at, std::size_t n) {

@@ -259,7 +259,10 @@ class Portfolio {
   std::string export_account(std::string_view organization, std::string_view key, Day as_of, int indent = 2) const;
   // Removes the account and everything derived from it: its strings are
   // overwritten before they are freed, its activity state zeroed, and no
-  // snapshot saved afterwards holds any of it. Results evaluated before keep
+  // snapshot saved afterwards holds any of it. (Older versions of its
+  // activity state, left behind in the arenas as it grew, hold hashed
+  // identities and days, never the key or attributes; they go when the
+  // memory is reused.) Results evaluated before keep
   // their indices, so they are refused from then on (Errc::invalid).
   ErasureReceipt erase_account(std::string_view organization, std::string_view key);
 

@@ -11,7 +11,8 @@
 //            checksum of the chunk and its position, or, encrypted, the
 //            AES-256-GCM tag over the chunk, its position and the header.
 // So a torn, truncated, extended, reordered or bit-flipped file is refused
-// at load, and nothing is loaded. A file is written to a temporary file in
+// at load, and nothing is loaded. A plain file's checksums detect damage, not
+// tampering (anyone can recompute them); an encrypted file's tags detect both. A file is written to a temporary file in
 // the same directory, flushed to disk, then renamed over the old one: a crash
 // at any point leaves either the old snapshot or the new one.
 //

@@ -224,9 +224,18 @@ TEST(Snapshot, FilesAreReplacedAtomicallyAndPrivate) {
   // Saving again replaces it; a stale temporary file from a crash is taken over.
   { std::ofstream(path + ".fvtmp") << "left by a crash"; }
   fv::Portfolio smaller = fv::make_portfolio(Fixture::generate(5), {});
+  ::chmod((path + ".fvtmp").c_str(), 0644);
   smaller.save(path);
   EXPECT_EQ(fv::Portfolio::load(path).size(), 5u);
   EXPECT_FALSE(std::filesystem::exists(path + ".fvtmp"));
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "the stale temporary file lent the snapshot its mode";
+  // A symlink planted as the temporary file is refused, and its target left alone.
+  { std::ofstream(dir + "/elsewhere") << "not yours"; }
+  std::filesystem::create_symlink(dir + "/elsewhere", path + ".fvtmp");
+  EXPECT_EQ(code_of([&] { smaller.save(path); }), fv::Errc::io);
+  EXPECT_EQ(fvtest::read_file(dir + "/elsewhere"), "not yours");
+  EXPECT_EQ(fv::Portfolio::load(path).size(), 5u);
   EXPECT_EQ(code_of([&] { (void)fv::Portfolio::load(dir + "/missing.fvsnap"); }), fv::Errc::not_found);
   EXPECT_EQ(code_of([&] { f.p.save(dir + "/no/such/dir/state.fvsnap"); }), fv::Errc::not_found);
   EXPECT_EQ(fv::inspect_snapshot(path).accounts, 5u);

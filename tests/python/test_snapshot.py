@@ -19,7 +19,7 @@ import firstvalue as fv
 
 KEY = bytes(range(32))
 ERASED = {"key": "acct-erase-9q", "name": "Marrowgate Freight", "arr": 80000, "signature": "2026-09-01",
-          "planned_users": ["wren.marrow@marrowgate.example"],
+          "planned_users": ["wren.marrow@marrowgate.example", "ghost.never@marrowgate.example"],
           "contacts": [{"key": "sol.sponsor@marrowgate.example", "name": "Solveig Marrowgate", "role": "sponsor"}],
           "attributes": {"sso": False, "migrate_data": False, "integrations": 0, "region": "Hyperborea-12"}}
 NEEDLES = [b"acct-erase-9q", b"Marrowgate", b"marrowgate", b"Hyperborea-12", b"Solveig", b"wren.marrow"]
@@ -131,7 +131,7 @@ def test_export_and_erase(sample):
 
     receipt = p.erase_account("acct-erase-9q")
     assert receipt["key_sha256"] == hashlib.sha256(b"acct-erase-9q").hexdigest()
-    assert receipt["removed"]["planned_users"] == 1 and receipt["removed"]["contacts"] == 1
+    assert receipt["removed"]["planned_users"] == 2 and receipt["removed"]["contacts"] == 1
     assert receipt["removed"]["state_bytes"] > 0
     assert receipt["accounts_left"] == 60 and len(p) == 60
     assert "acct-erase-9q" not in json.dumps(receipt)
@@ -239,7 +239,10 @@ def test_every_json_export_can_be_masked(sample):
     # The same address gets the same token in every export of one masker.
     token = exported["account"]["planned_users"][0]
     assert masker.unmask(token) == "wren.marrow@marrowgate.example"
-    for doc in (tonight.worklist_json(masker=masker), tonight.to_json(masker=masker),
-                json.dumps(tonight.explain("acct-erase-9q", masker=masker))):
-        assert "@marrowgate.example" not in doc
+    # The planned user who never logged in is named in the results: in clear, then masked.
+    assert "ghost.never@marrowgate.example" in tonight.to_json()
+    assert "ghost.never@marrowgate.example" in json.dumps(tonight.explain("acct-erase-9q"))
+    assert "@marrowgate.example" not in tonight.worklist_json(masker=masker)
+    for doc in (tonight.to_json(masker=masker), json.dumps(tonight.explain("acct-erase-9q", masker=masker))):
+        assert "@marrowgate.example" not in doc and "<email:" in doc
     assert json.loads(tonight.worklist_json(masker=masker, indent=None))["organization"] == p.organization
