@@ -100,14 +100,42 @@ ActivityProfile event_profile(const Hot& h) {
 
 double ratio(int num, int den) { return den > 0 ? static_cast<double>(num) / den : kNaN; }
 
+// Where a text stops being UTF-8 (the JSON every result is rendered to
+// cannot hold it), or npos: no overlong forms, surrogates or code points
+// beyond U+10FFFF.
+std::size_t invalid_utf8_at(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) n = 0;
+    else if (c >= 0xC2 && c <= 0xDF) n = 1;
+    else if (c >= 0xE0 && c <= 0xEF) { n = 2; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 3; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+    else return i;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= s.size()) return i;
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if (d < (k == 1 ? lo : 0x80) || d > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+void check_utf8(std::string_view text, const std::string& path) {
+  if (const std::size_t at = invalid_utf8_at(text); at != std::string_view::npos)
+    throw_invalid(path, "is not UTF-8 (byte " + std::to_string(at) + ")");
+}
 void check_key(std::string_view key, const std::string& path) {
   if (key.empty()) throw_invalid(path, "must not be empty");
   if (key.size() > kMaxKeyBytes)
     throw_invalid(path, "has " + std::to_string(key.size()) + " bytes; a key has at most " + std::to_string(kMaxKeyBytes));
+  check_utf8(key, path);
 }
 void check_text(std::string_view text, const std::string& path) {
   if (text.size() > kMaxTextBytes)
     throw_invalid(path, "has " + std::to_string(text.size()) + " bytes; at most " + std::to_string(kMaxTextBytes));
+  check_utf8(text, path);
 }
 
 }  // namespace
@@ -567,6 +595,11 @@ struct Portfolio::Impl {
     check_text(a.name, path + ".name");
     check_text(a.tier, path + ".tier");
     check_text(a.exit_reason, path + ".exit_reason");
+    check_text(a.plan.template_id, path + ".template");
+    for (const auto& [name, value] : a.plan.attributes) {
+      check_text(name, path + ".attributes");
+      if (const std::string* text = std::get_if<std::string>(&value)) check_text(*text, join_path(path + ".attributes", name));
+    }
     if (a.signature < kFirstDay || a.signature > kLastDay) throw_invalid(path + ".signature", "out of range");
     if (!std::isfinite(a.arr) || a.arr < 0) throw_invalid(path + ".arr", "must be a finite amount >= 0");
     if (a.planned_seats < 0) throw_invalid(path + ".seats.planned", "must be >= 0");
