@@ -12,7 +12,7 @@ namespace {
 using json_detail::json;
 using json_detail::number_or_null;
 
-json day_or_null(Day d) { return d == kNever || d == kNoDay ? json(nullptr) : json(format_date(d)); }
+using json_detail::day_or_null;
 
 std::string hex_id(std::uint64_t id) {
   char text[17];

@@ -4,10 +4,12 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
+#include "firstvalue/calendar.hpp"
 #include "firstvalue/error.hpp"
 
 namespace firstvalue::json_detail {
@@ -48,6 +50,8 @@ class ObjectReader {
 double as_number(const json& value, const std::string& path);
 // A number, or null where JSON has none (NaN, ±inf).
 inline json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+// A day as YYYY-MM-DD, or null for none (kNever and kNoDay, the smallest Day).
+inline json day_or_null(Day d) { return d == std::numeric_limits<Day>::min() ? json(nullptr) : json(format_date(d)); }
 // A date: "YYYY-MM-DD", or a whole number of days since 1970-01-01. Anything
 // before 1970 or after 2100 is a unit mistake (seconds, milliseconds), not an
 // onboarding date, and is rejected.

@@ -13,7 +13,7 @@ using json_detail::json;
 using json_detail::ObjectReader;
 
 using json_detail::number_or_null;
-json day_or_null(Day d) { return d == kNever || d == kNoDay ? json(nullptr) : json(format_date(d)); }
+using json_detail::day_or_null;
 
 int whole(const ObjectReader& r, const char* key, int fallback) {
   if (!r.has(key)) return fallback;
