@@ -401,13 +401,19 @@ A exact_array(const py::object& obj, const char* name) {
 }
 
 // The UTF-8 of a str. ASCII strings, the common case for keys, are read
-// straight from the object.
-std::string_view utf8(PyObject* s) {
+// straight from the object. A str with a lone surrogate (what
+// surrogateescape makes of bytes) has none.
+std::string_view utf8(PyObject* s, const char* name) {
   if (PyUnicode_IS_COMPACT_ASCII(s))
     return {static_cast<const char*>(PyUnicode_DATA(s)), static_cast<std::size_t>(PyUnicode_GET_LENGTH(s))};
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(s, &size);
-  if (data == nullptr) throw py::error_already_set();
+  if (data == nullptr) {
+    PyErr_Clear();
+    throw fv::Error(fv::Errc::invalid, std::string("events.") + name,
+                    "holds a str with a lone surrogate, which has no UTF-8: " +
+                        py::repr(s).cast<std::string>().substr(0, 80));
+  }
   return {data, static_cast<std::size_t>(size)};
 }
 
@@ -444,7 +450,7 @@ EncodedColumn encoded(const py::object& codes, const py::object& values, const c
       c.converted.push_back(py::str(py::handle(item)));
       item = c.converted.back().ptr();
     }
-    c.others.emplace_back(i, utf8(item));
+    c.others.emplace_back(i, utf8(item, name));
   }
   return c;
 }

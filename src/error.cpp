@@ -1,5 +1,7 @@
 #include "firstvalue/error.hpp"
 
+#include "text.hpp"
+
 namespace firstvalue {
 namespace {
 
@@ -24,7 +26,12 @@ const char* errc_name(Errc code) noexcept {
   return "unknown";
 }
 
+// An error's text crosses into JSON, Python and C hosts' logs, so any byte
+// of outside input that is not UTF-8 is spelled \xNN, whatever quoted it.
 Error::Error(Errc code, std::string path, std::string detail)
+    : Error(code, firstvalue::detail::printable(path), firstvalue::detail::printable(detail), 0) {}
+
+Error::Error(Errc code, std::string&& path, std::string&& detail, int)
     : std::runtime_error(render(path, detail)),
       code_(code),
       path_(std::move(path)),

@@ -8,6 +8,7 @@
 #include "firstvalue/calendar.hpp"
 #include "firstvalue/error.hpp"
 #include "json_reader.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -25,7 +26,7 @@ double parse_value(std::string_view s, const std::string& path) {
   if (s.empty()) return std::numeric_limits<double>::quiet_NaN();
   double v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) throw_invalid(path, "\"" + std::string(s) + "\" is not a number");
+  if (ec != std::errc() || end != s.data() + s.size()) throw_invalid(path, detail::quoted(s) + " is not a number");
   return v;
 }
 
@@ -34,7 +35,7 @@ std::uint64_t parse_id(std::string_view s, const std::string& path) {
   std::uint64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size())
-    throw_invalid(path, "\"" + std::string(s) + "\" is not a whole number (event ids are unsigned 64-bit integers)");
+    throw_invalid(path, detail::quoted(s) + " is not a whole number (event ids are unsigned 64-bit integers)");
   return v;
 }
 
@@ -95,11 +96,11 @@ std::int64_t parse_timestamp(std::string_view s, std::string_view what) {
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size())
-      throw_invalid(path, "\"" + std::string(s) + "\" is neither seconds since 1970 nor an ISO date-time");
+      throw_invalid(path, detail::quoted(s) + " is neither seconds since 1970 nor an ISO date-time");
     return v;
   }
   const auto bad = [&]() -> std::int64_t {
-    throw_invalid(path, "\"" + std::string(s) + "\" is not an ISO date-time (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM])");
+    throw_invalid(path, detail::quoted(s) + " is not an ISO date-time (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM])");
   };
   const auto day = parse_date(s.substr(0, std::min<std::size_t>(10, s.size())));
   if (!day) return bad();
@@ -197,8 +198,8 @@ EventTable EventTable::from_csv(std::string_view text) {
     for (int c = 0; c < c_count; ++c)
       if (header[i] == kColumns[c]) k = c;
     if (k < 0)
-      throw_invalid(where(1, ""), "unknown column \"" + header[i] + "\" (known: ts, account, type, actor, item, value, id)");
-    if (col_of[k] >= 0) throw_invalid(where(1, ""), "column \"" + header[i] + "\" appears twice");
+      throw_invalid(where(1, ""), "unknown column " + detail::quoted(header[i]) + " (known: ts, account, type, actor, item, value, id)");
+    if (col_of[k] >= 0) throw_invalid(where(1, ""), "column " + detail::quoted(header[i]) + " appears twice");
     col_of[k] = static_cast<int>(i);
   }
   for (int c : {c_ts, c_account, c_type})

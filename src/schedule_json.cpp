@@ -15,8 +15,6 @@ namespace {
 using json_detail::json;
 using json_detail::ObjectReader;
 
-json date_json(Day d) { return d == kNoDay ? json(nullptr) : json(format_date(d)); }
-
 Value value_of(const json& v, const std::string& path) {
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_number()) {
@@ -76,11 +74,11 @@ json node_json(const NodeReport& x) {
          {"milestone", std::string(x.milestone)},
          {"kind", std::string(x.kind)},
          {"active", x.active},
-         {"planned_start", date_json(x.planned_start)},
-         {"planned_due", date_json(x.planned_due)},
-         {"due", date_json(x.due)},
-         {"forecast", date_json(x.forecast)},
-         {"done", date_json(x.done)},
+         {"planned_start", json_detail::day_or_null(x.planned_start)},
+         {"planned_due", json_detail::day_or_null(x.planned_due)},
+         {"due", json_detail::day_or_null(x.due)},
+         {"forecast", json_detail::day_or_null(x.forecast)},
+         {"done", json_detail::day_or_null(x.done)},
          {"completion", std::string(to_string(x.completion))},
          {"status", std::string(to_string(x.status))},
          {"slip_count", x.slip_count},
@@ -214,9 +212,9 @@ std::string PlanReport::to_json(int indent) const {
            {"reason", reason},
            {"percent_done", percent_done},
            {"concluded", concluded},
-           {"concluded_on", date_json(concluded_on)},
-           {"planned_finish", date_json(planned_finish)},
-           {"forecast_finish", date_json(forecast_finish)},
+           {"concluded_on", json_detail::day_or_null(concluded_on)},
+           {"planned_finish", json_detail::day_or_null(planned_finish)},
+           {"forecast_finish", json_detail::day_or_null(forecast_finish)},
            {"critical_path", [&] {
               json path = json::array();
               for (std::string_view id : critical_path) path.push_back(std::string(id));

@@ -39,6 +39,7 @@ class Error : public std::runtime_error {
   Error under(std::string_view parent) const;
 
  private:
+  Error(Errc code, std::string&& path, std::string&& detail, int);  // both already printable
   Errc code_;
   std::string path_;
   std::string detail_;

@@ -1654,6 +1654,32 @@ static void run_bad_input(void) {
   CHECK(fv_mask_pii(NULL, 0, &out) == FV_OK && out.size == 0, "NULL with length 0 is the empty text");
   fv_buf_dispose(&out);
 
+  /* Event text that is not UTF-8 is quoted with its bytes as \\xNN: the report's JSON and the error stay text. */
+  {
+    static const int64_t ts[1] = {(int64_t)SIG_DAY * 86400 + 36000};
+    static const int32_t zero[1] = {0};
+    static const char* const raw_account[1] = {"acct-\xff\xfe"};
+    static const char* const login[1] = {"login"};
+    static const char* const user[1] = {"u"};
+    fv_event_batch raw;
+    fv_ingest_report* quoted = NULL;
+    fv_buf text = {NULL, 0};
+    memset(&raw, 0, sizeof raw);
+    raw.n_rows = 1;
+    raw.ts = ts;
+    raw.account.codes = zero, raw.account.values = raw_account, raw.account.n_values = 1;
+    raw.type.codes = zero, raw.type.values = login, raw.type.n_values = 1;
+    raw.actor.codes = zero, raw.actor.values = user, raw.actor.n_values = 1;
+    CHECK(fv_portfolio_ingest(p, &raw, 1, 0, NULL, NULL, &report) == FV_E_INVALID &&
+              strstr(fv_last_error(), "unknown account \"acct-\\xFF\\xFE\"") != NULL, "%s", fv_last_error());
+    CHECK(fv_portfolio_ingest(p, &raw, 1, FV_NO_LIMIT, NULL, NULL, &quoted) == FV_OK, "%s", fv_last_error());
+    CHECK(fv_ingest_report_to_json(quoted, &text) == FV_OK && text.ptr &&
+              strstr(text.ptr, "row 0: unknown account \\\"acct-\\\\xFF\\\\xFE\\\"") != NULL,
+          "report JSON: %s", text.ptr ? text.ptr : fv_last_error());
+    fv_buf_dispose(&text);
+    fv_ingest_report_free(quoted);
+  }
+
   /* Handles: freed, of another type, never created. */
   CHECK(fv_portfolio_from_json(json, strlen(json), &gone) == FV_OK, "%s", fv_last_error());
   fv_portfolio_free(gone);

@@ -552,3 +552,62 @@ TEST(BadInput, BadEventRowsAreCountedAndChangeNothing) {
   for (const std::string& m : r.messages) EXPECT_LT(m.size(), 300u) << m.substr(0, 300);
   EXPECT_EQ(f.p.save_bytes(), before);
 }
+
+// Event values come from the host as bytes. A value that is not UTF-8 is
+// quoted with those bytes as \xNN, so the report and every error stay
+// JSON, Python str and log text (a raw byte made the report's to_json throw).
+TEST(BadInput, EventTextThatIsNotUtf8IsQuotedAsEscapes) {
+  Fixture f(12);
+  const std::string before = f.p.save_bytes();
+  fv::EventTable t;
+  t.add(1788948000, "acct-\xff\xfe", "login", "u");
+  t.add(1788948000, "acct-gdpr-7f3a", "log\xc3\x28in", "u");
+  t.add(1788948000, "acct-gdpr-7f3a", "milestone_completed", "", "kick\xed\xa0\x80off");
+  const fv::IngestReport r = f.p.ingest(t.batch());
+  ASSERT_EQ(r.rejected.size(), 3u);
+  ASSERT_EQ(r.messages.size(), 3u);
+  EXPECT_EQ(r.messages[0], "row 0: unknown account \"acct-\\xFF\\xFE\"");
+  EXPECT_EQ(r.messages[1], "row 1: unknown event type \"log\\xC3(in\"");
+  EXPECT_EQ(r.messages[2].substr(0, 33), "row 2: item \"kick\\xED\\xA0\\x80off\"");
+  const auto report = nlohmann::json::parse(r.to_json());  // threw type_error 316 before
+  EXPECT_EQ(report["messages"][0], r.messages[0]);
+  EXPECT_EQ(f.p.save_bytes(), before);
+
+  // Strict ingestion turns the same rows into an error that quotes the first.
+  fv::IngestOptions strict;
+  strict.max_rejected = 0;
+  try {
+    (void)f.p.ingest(t.batch(), strict);
+    ADD_FAILURE() << "accepted";
+  } catch (const fv::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown account \"acct-\\xFF\\xFE\""), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(f.p.save_bytes(), before);
+}
+
+TEST(BadInput, CsvFieldsThatAreNotUtf8OrHugeAreQuotedShort) {
+  auto error_of = [](const std::string& csv) -> std::string {
+    try {
+      (void)fv::EventTable::from_csv(csv);
+    } catch (const fv::Error& e) {
+      EXPECT_EQ(e.code(), fv::Errc::invalid);
+      return e.what();
+    }
+    ADD_FAILURE() << "accepted: " << csv.substr(0, 60);
+    return {};
+  };
+  EXPECT_EQ(error_of("ts,account,type,b\xe9ta\n"), "line 1: unknown column \"b\\xE9ta\" (known: ts, account, type, actor, item, value, id)");
+  EXPECT_EQ(error_of("ts,account,type,value\n1788948000,a,login,1\xff\n"),
+            "line 2.value: \"1\\xFF\" is not a number");
+  const std::string huge = "ts,account,type,value\n1788948000,a,login," + std::string(10u << 20, '7') + "x\n";
+  const std::string m = error_of(huge);
+  EXPECT_LT(m.size(), 200u);
+  EXPECT_NE(m.find("(10485761 bytes)"), std::string::npos) << m;
+}
+
+TEST(Error, TextThatIsNotUtf8IsSpelledAsEscapes) {
+  const fv::Error e(fv::Errc::invalid, "accounts[\"k\xff\"]", "bad \x80 byte, and caf\xc3\xa9 kept");
+  EXPECT_EQ(e.path(), "accounts[\"k\\xFF\"]");
+  EXPECT_EQ(e.detail(), "bad \\x80 byte, and caf\xc3\xa9 kept");
+  EXPECT_STREQ(e.what(), "accounts[\"k\\xFF\"]: bad \\x80 byte, and caf\xc3\xa9 kept");
+}

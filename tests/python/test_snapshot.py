@@ -228,6 +228,23 @@ def test_bad_event_rows_are_counted_and_change_nothing(sample):
     assert p.to_bytes() == before
 
 
+def test_event_text_that_has_no_utf8_is_refused_or_quoted_as_escapes(sample):
+    p = _portfolio(sample)
+    before = p.to_bytes()
+    # A lone surrogate (bytes read with surrogateescape) has no UTF-8: refused with the column's path.
+    rows = pd.DataFrame({"ts": [1788948000], "account": ["acct-\udcff"], "type": ["login"], "actor": ["u"]})
+    with pytest.raises(fv.InvalidError) as e:
+        p.ingest(rows)
+    assert e.value.path == "events.account"
+    assert "surrogate" in str(e.value) and "\\udcff" in str(e.value)
+    assert p.to_bytes() == before
+    # Text that is UTF-8 is quoted as it is.
+    report = p.ingest(pd.DataFrame({"ts": [1788948000], "account": ["café-9"], "type": ["login"], "actor": ["u"]}))
+    assert report.messages == ['row 0: unknown account "café-9"']
+    assert json.loads(report.to_json())["messages"] == report.messages
+    assert p.to_bytes() == before
+
+
 def test_every_json_export_can_be_masked(sample):
     p = _portfolio(sample)
     tonight = p.evaluate(sample.as_of)
