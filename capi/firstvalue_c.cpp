@@ -81,7 +81,6 @@ struct fv_km {
 // A snapshot: the text it serves is copied from the portfolio's configuration.
 struct fv_scan_result {
   fv::ScanResult result;
-  std::string organization;            // and that portfolio's organization
   std::vector<fv::SignalRule> rules;   // the signal rules it was evaluated with
   std::vector<std::string> band_names; // by band code + 1 (code -1 is "unknown")
 };
@@ -263,12 +262,8 @@ const fv::AccountResult& account_of(const fv_scan_result* handle, size_t account
 const fv::Portfolio& owner_of(const fv_portfolio* p, const fv_scan_result* result) {
   require(p, "portfolio");
   require(result, "result");
-  // Another organization's results are forbidden, not merely mismatched.
-  if (result->organization != p->portfolio.organization())
-    throw fv::Error(fv::Errc::forbidden, "result",
-                    "holds organization \"" + result->organization + "\"'s accounts, not \"" +
-                        p->portfolio.organization() + "\"'s");
-  // The core tells the rest: another portfolio, or one changed since (an erase).
+  // The core tells another organization's result (forbidden) from another
+  // portfolio's, or one evaluated before an erase (invalid).
   p->portfolio.check_evaluated_here(result->result);
   return p->portfolio;
 }
@@ -902,7 +897,6 @@ namespace {
 std::unique_ptr<fv_scan_result> result_handle(const fv_portfolio* portfolio) {
   const fv::PortfolioConfig& config = portfolio->portfolio.config();
   auto handle = std::make_unique<fv_scan_result>();
-  handle->organization = portfolio->portfolio.organization();
   handle->rules = config.signals.rules;
   const int bands = static_cast<int>(config.health.bands().size());
   for (int b = -1; b < bands; ++b) handle->band_names.emplace_back(config.health.band_name(b));
@@ -939,6 +933,7 @@ fv_status fv_portfolio_scan(const fv_portfolio* portfolio, int32_t as_of, unsign
       }
     } const lent{view};
     view->result.as_of = as_of;
+    view->result.organization = portfolio->portfolio.organization();
     auto on_block = [&](std::span<fv::AccountResult> results) {
       view->result.accounts.assign(std::make_move_iterator(results.begin()), std::make_move_iterator(results.end()));
       if (!view->result.accounts.empty()) view->result.portfolio = view->result.accounts.front().portfolio;

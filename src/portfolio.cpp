@@ -1257,7 +1257,16 @@ Portfolio::~Portfolio() = default;
 
 void Portfolio::check_evaluated_here(const AccountResult& r) const { check_serial(r.portfolio); }
 // Each account rendered is checked again where it is rendered (account_result_value).
-void Portfolio::check_evaluated_here(const ScanResult& r) const { check_serial(r.portfolio); }
+// A whole result names its organization, which outlives the portfolio that
+// evaluated it; a single account's names only that portfolio.
+void Portfolio::check_evaluated_here(const ScanResult& r) const {
+  if (r.portfolio != impl_->serial && r.organization != impl_->config.organization) forbid_result(r.organization);
+  check_serial(r.portfolio);
+}
+void Portfolio::forbid_result(const std::string& owner) const {
+  throw Error(Errc::forbidden, "result",
+              "holds organization \"" + owner + "\"'s accounts, not \"" + impl_->config.organization + "\"'s");
+}
 void Portfolio::check_serial(std::uint64_t serial) const {
   if (serial == impl_->serial) return;
   std::string owner;
@@ -1265,9 +1274,7 @@ void Portfolio::check_serial(std::uint64_t serial) const {
     const std::lock_guard lock(g_owners_mutex);
     if (const auto it = g_owners.find(serial); it != g_owners.end()) owner = it->second;
   }
-  if (!owner.empty() && owner != impl_->config.organization)
-    throw Error(Errc::forbidden, "result",
-                "holds organization \"" + owner + "\"'s accounts, not \"" + impl_->config.organization + "\"'s");
+  if (!owner.empty() && owner != impl_->config.organization) forbid_result(owner);
   throw Error(Errc::invalid, "result", "was evaluated on another portfolio, or before an account was erased");
 }
 Portfolio::Portfolio(Portfolio&&) noexcept = default;
@@ -1541,6 +1548,7 @@ ScanResult Portfolio::evaluate(Day as_of, unsigned threads) const {
   ScanResult out;
   out.as_of = as_of;
   out.portfolio = im.serial;
+  out.organization = im.config.organization;
   out.accounts.resize(im.accounts.size());
   // Chunks taken in turn: on a machine shared with other work, a static split
   // waits for the slowest thread.
@@ -1567,6 +1575,7 @@ ScanResult Portfolio::scan(Day as_of, const ResultSink& sink, const ScanOptions&
   ScanResult out;
   out.as_of = as_of;
   out.portfolio = im.serial;
+  out.organization = im.config.organization;
   std::vector<Ranked> flagged;
   std::vector<AccountResult> block(std::min(options.block, n));
   for (std::size_t first = 0; first < n; first += block.size()) {

@@ -143,6 +143,9 @@ struct AccountResult {
 struct ScanResult {
   Day as_of = 0;
   std::uint64_t portfolio = 0;  // which portfolio evaluated it, as AccountResult::portfolio
+  // Whose accounts it holds: another organization's portfolio refuses it
+  // (Errc::forbidden), even after the portfolio that evaluated it is gone.
+  std::string organization;
   // evaluate(): every account, in portfolio order. scan(): the first
   // accounts of the worklist, in rank order. AccountResult::account tells
   // which account each one is.
@@ -277,6 +280,7 @@ class Portfolio {
 
  private:
   void check_serial(std::uint64_t serial) const;
+  [[noreturn]] void forbid_result(const std::string& owner) const;
   static Portfolio load_from(const std::function<std::size_t(std::span<std::byte>)>& source,
                              const SnapshotOptions& options);
   // Sets the states of accounts [first, first + states.size()) from snapshot bytes.

@@ -1409,6 +1409,24 @@ static void run_isolation(void) {
     CHECK(fv_portfolio_explain_json(theirs, before, 0, &z) == FV_E_FORBIDDEN, "%s", fv_last_error());
     fv_portfolio_free(theirs);
   }
+  {
+    /* Still forbidden once the portfolio that evaluated it is gone: the result names its organization. */
+    const char* mine_json = "{\"organization\": \"acme\"}";
+    const char* other_json = "{\"organization\": \"globex\"}";
+    fv_portfolio* mine = NULL;
+    fv_portfolio* theirs = NULL;
+    fv_scan_result* orphan = NULL;
+    fv_buf z = {0};
+    CHECK(fv_portfolio_from_json(mine_json, strlen(mine_json), &mine) == FV_OK &&
+              fv_portfolio_evaluate(mine, SIG_DAY + 30, 1, &orphan) == FV_OK, "%s", fv_last_error());
+    fv_portfolio_free(mine);
+    CHECK(fv_portfolio_from_json(other_json, strlen(other_json), &theirs) == FV_OK, "%s", fv_last_error());
+    CHECK(fv_portfolio_worklist_json(theirs, orphan, &z) == FV_E_FORBIDDEN && z.ptr == NULL &&
+              strcmp(fv_last_error(), "result: holds organization \"acme\"'s accounts, not \"globex\"'s") == 0,
+          "%s", fv_last_error());
+    fv_portfolio_free(theirs);
+    fv_scan_result_free(orphan);
+  }
   fv_buf_dispose(&x);
   fv_buf_dispose(&y);
   fv_scan_result_free(before);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 
 #include "cases.hpp"
 #include "firstvalue/firstvalue.hpp"
@@ -1134,4 +1135,25 @@ TEST(Isolation, ResultsRenderOnlyOnThePortfolioThatEvaluatedThem) {
   // A moved portfolio keeps what it evaluated.
   const fv::Portfolio moved = std::move(acme);
   EXPECT_NO_THROW((void)moved.worklist_json(r));
+}
+
+TEST(Isolation, AResultStaysItsOrganizationsAfterItsPortfolioIsGone) {
+  std::optional<fv::Portfolio> acme(portfolio({account("a")}));
+  const fv::ScanResult r = acme->evaluate(kSig + 20);
+  EXPECT_EQ(r.organization, "acme");
+  acme.reset();
+  fv::PortfolioConfig c;
+  c.organization = "globex";
+  fv::Portfolio globex(std::move(c));
+  globex.add_accounts({account("a")});
+  try {
+    (void)globex.worklist_json(r);
+    ADD_FAILURE() << "another organization's result rendered";
+  } catch (const fv::Error& e) {
+    EXPECT_EQ(e.code(), fv::Errc::forbidden);
+    EXPECT_EQ(std::string(e.what()), "result: holds organization \"acme\"'s accounts, not \"globex\"'s");
+  }
+  // The same organization's other portfolio: only mismatched.
+  const fv::Portfolio acme2 = portfolio({account("a")});
+  fvtest::expect_error_at([&] { (void)acme2.results_json(r); }, fv::Errc::invalid, "result");
 }

@@ -442,6 +442,19 @@ def test_another_organizations_accounts_and_reads_are_forbidden():
     assert len(p) == 2 and "c" not in p  # all or nothing
 
 
+def test_a_result_stays_its_organizations_after_its_portfolio_is_gone():
+    import gc
+    acme = fv.Portfolio(organization="acme", accounts=[_account("a")])
+    core = acme.evaluate(SIG + 5)._core  # what the bindings hold; the public API keeps it with its portfolio
+    del acme
+    gc.collect()
+    globex = fv.Portfolio(organization="globex", accounts=[_account("a")])
+    with pytest.raises(fv.ForbiddenError, match=r"^result: holds organization \"acme\"'s accounts, not \"globex\"'s$"):
+        globex._p.worklist_json(core, 2)
+    with pytest.raises(fv.InvalidError, match=r"^result: was evaluated on another portfolio"):
+        fv.Portfolio(organization="acme", accounts=[_account("a")])._p.results_json(core, 2)
+
+
 def test_a_batch_mixing_organizations_changes_nothing():
     p = fv.Portfolio(organization="acme", accounts=[_account("a")])
     day = _secs(SIG + 3)
