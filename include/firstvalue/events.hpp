@@ -49,7 +49,10 @@ inline constexpr std::int64_t kEndEventSecond = 4102444800;  // 2100-01-01T00:00
 
 // A borrowed batch. `ts`, `account` and `type` are required; `actor`, `item`,
 // `value` and `id` may be left empty (no column). An id of 0 means the row has
-// no id. Every non-empty column has one entry per row.
+// no id. Every non-empty column has one entry per row. Actors and items are
+// identities: they are hashed to 64 bits as they are read and never kept, so
+// their length and bytes are not checked (checking them would read every
+// value of a million accounts' users once more).
 struct EventBatch {
   std::span<const std::int64_t> ts;  // seconds since 1970-01-01 UTC
   Dictionary account;                // account keys of the portfolio
