@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <optional>
@@ -409,10 +410,14 @@ std::string_view utf8(PyObject* s, const char* name) {
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(s, &size);
   if (data == nullptr) {
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) throw py::error_already_set();
     PyErr_Clear();
+    const Py_ssize_t length = PyUnicode_GET_LENGTH(s);
+    const auto head = py::reinterpret_steal<py::object>(PyUnicode_Substring(s, 0, std::min<Py_ssize_t>(length, 64)));
+    if (!head) throw py::error_already_set();
     throw fv::Error(fv::Errc::invalid, std::string("events.") + name,
-                    "holds a str with a lone surrogate, which has no UTF-8: " +
-                        py::repr(s).cast<std::string>().substr(0, 80));
+                    "holds a str with a lone surrogate, which has no UTF-8: " + py::repr(head).cast<std::string>() +
+                        (length > 64 ? " (the first 64 of " + std::to_string(length) + " characters)" : ""));
   }
   return {data, static_cast<std::size_t>(size)};
 }

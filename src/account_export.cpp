@@ -5,6 +5,7 @@
 
 #include "firstvalue/portfolio.hpp"
 #include "json_reader.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -125,7 +126,7 @@ json signal_history(const Portfolio& p, std::size_t index, Day as_of) {
 std::string Portfolio::export_account(std::string_view organization, std::string_view key, Day as_of, int indent) const {
   check_as_of(as_of);
   const auto found = find(organization, key);
-  if (!found) throw Error(Errc::not_found, "key", "no account with this key in organization \"" + std::string(organization) + "\"");
+  if (!found) throw Error(Errc::not_found, "key", "no account with this key in organization " + detail::quoted(organization));
   const std::size_t i = *found;
   const Account& a = account(i);
   const PlanReport plan = plan_report(i, as_of);

@@ -5,6 +5,7 @@
 
 #include "firstvalue/error.hpp"
 #include "json_reader.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -203,7 +204,7 @@ Calendar Calendar::from_json(std::string_view text) {
       const std::string path = index_path("weekend", i);
       const std::string name = json_detail::as_string(list[i], path);
       const int w = weekday_index(name);
-      if (w < 0) throw_invalid(path, "unknown day \"" + name + "\" (expected mon, tue, … sun)");
+      if (w < 0) throw_invalid(path, "unknown day " + detail::quoted(name) + " (expected mon, tue, … sun)");
       weekend[static_cast<std::size_t>(w)] = true;
     }
   }
@@ -214,7 +215,7 @@ Calendar Calendar::from_json(std::string_view text) {
       const std::string path = index_path("holidays", i);
       const std::string text_date = json_detail::as_string(list[i], path);
       const auto day = parse_date(text_date);
-      if (!day) throw_invalid(path, "not a date \"" + text_date + "\" (expected YYYY-MM-DD)");
+      if (!day) throw_invalid(path, "not a date " + detail::quoted(text_date) + " (expected YYYY-MM-DD)");
       holidays.push_back(*day);
     }
   }

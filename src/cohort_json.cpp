@@ -6,6 +6,7 @@
 #include "firstvalue/cohort.hpp"
 #include "firstvalue/error.hpp"
 #include "json_reader.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -35,13 +36,13 @@ CohortOptions options_from(const json& v, const std::string& path) {
     const std::string by = r.string("by");
     const auto parsed = parse_cohort_by(by);
     if (!parsed)
-      throw_invalid(r.field_path("by"), "must be all, signature_month, tier, segment or template, not \"" + by + "\"");
+      throw_invalid(r.field_path("by"), "must be all, signature_month, tier, segment or template, not " + detail::quoted(by));
     o.by = *parsed;
   }
   if (r.has("unit")) {
     const std::string unit = r.string("unit");
     const auto parsed = parse_day_count(unit);
-    if (!parsed) throw_invalid(r.field_path("unit"), "must be calendar or business, not \"" + unit + "\"");
+    if (!parsed) throw_invalid(r.field_path("unit"), "must be calendar or business, not " + detail::quoted(unit));
     o.unit = *parsed;
   }
   if (r.has("kickoff_sla")) {

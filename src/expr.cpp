@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "firstvalue/error.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -596,7 +597,7 @@ const char* kind_name(Kind k) noexcept {
 
 [[noreturn]] void fail_unknown(const ExprProgram& p, const Slot& s) {
   const std::string& name = p.variables.at(s.var);  // only variables can be unknown
-  throw_invalid("", "unknown attribute \"" + name + "\"");
+  throw_invalid("", "unknown attribute " + detail::quoted(name));
 }
 
 [[noreturn]] void fail_not_boolean(const ExprProgram& p, const Slot& s, const char* op,

@@ -10,6 +10,7 @@
 #include "handoff_json.hpp"
 #include "json_reader.hpp"
 #include "success_plan_json.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -38,7 +39,7 @@ bool looks_like_email(std::string_view s) {
 void validate_member(const CommitteeMember& m, const std::string& path) {
   if (is_blank(m.name)) throw_invalid(join_path(path, "name"), "must not be blank");
   if (m.email && !looks_like_email(*m.email))
-    throw_invalid(join_path(path, "email"), "\"" + *m.email + "\" is not an email address");
+    throw_invalid(join_path(path, "email"), detail::quoted(*m.email) + " is not an email address");
 }
 
 void validate_timeline(const AgreedTimeline& t, const std::string& path) {
@@ -84,7 +85,7 @@ CommitteeRole parse_role(const ObjectReader& r) {
   const auto role = parse_committee_role(text);
   if (!role)
     throw_invalid(r.field_path("role"),
-                  "unknown role \"" + text + "\" (expected sponsor, champion, admin or end_user)");
+                  "unknown role " + detail::quoted(text) + " (expected sponsor, champion, admin or end_user)");
   return *role;
 }
 

@@ -5,6 +5,7 @@
 #include "firstvalue/error.hpp"
 #include "firstvalue/health.hpp"
 #include "json_reader.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -43,8 +44,7 @@ Curve parse_curve(const json& value, const std::string& path) {
   } catch (const Error& e) {
     throw e.under(path);
   }
-  throw_invalid(r.field_path("type"), "unknown curve type \"" + type +
-                                          "\" (expected \"linear\" or \"steps\")");
+  throw_invalid(r.field_path("type"), "unknown curve type " + detail::quoted(type) + " (expected \"linear\" or \"steps\")");
 }
 
 Factor parse_factor(const json& value, const std::string& path) {
@@ -94,8 +94,8 @@ HealthModel HealthModel::from_json(std::string_view text) {
     const std::string policy = r.string("missing");
     const auto parsed = parse_missing_policy(policy);
     if (!parsed)
-      throw_invalid("missing", "unknown policy \"" + policy +
-                                   "\" (expected \"renormalize\", \"zero\" or \"neutral\")");
+      throw_invalid("missing", "unknown policy " + detail::quoted(policy) +
+                                   " (expected \"renormalize\", \"zero\" or \"neutral\")");
     missing = *parsed;
   }
   return HealthModel(r.string_or("name", "custom"), std::move(factors), std::move(bands), missing);

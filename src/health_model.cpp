@@ -4,6 +4,7 @@
 #include "firstvalue/error.hpp"
 #include "firstvalue/health.hpp"
 #include "parallel.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -235,7 +236,7 @@ HealthModel::HealthModel(std::string name, std::vector<Factor> factors, std::vec
     const std::string path = index_path("factors", k);
     if (f.name.empty()) throw_invalid(join_path(path, "name"), "must not be empty");
     if (!seen.insert(f.name).second)
-      throw_invalid(join_path(path, "name"), "duplicate factor \"" + f.name + "\"");
+      throw_invalid(join_path(path, "name"), "duplicate factor " + detail::quoted(f.name));
     // Bounded so that no weighted sum can overflow or lose the smaller weights.
     if (!(f.weight > 0)) throw_invalid(join_path(path, "weight"), "must be > 0");
     if (!(f.weight >= 1e-9 && f.weight <= 1e9))
@@ -256,10 +257,10 @@ HealthModel::HealthModel(std::string name, std::vector<Factor> factors, std::vec
       throw_invalid(join_path(path, "min"), "must be within [0, 100]");
     for (std::size_t a = 0; a < b; ++a)
       if (bands_[a].name == band.name)
-        throw_invalid(join_path(path, "name"), "duplicate band \"" + band.name + "\"");
+        throw_invalid(join_path(path, "name"), "duplicate band " + detail::quoted(band.name));
     if (b > 0 && band.min == bands_[b - 1].min)
       throw_invalid(join_path(path, "min"),
-                    "overlaps band \"" + bands_[b - 1].name + "\" (same lower bound)");
+                    "overlaps band " + detail::quoted(bands_[b - 1].name) + " (same lower bound)");
     if (b > 0 && band.min > bands_[b - 1].min)
       throw_invalid(join_path(path, "min"),
                     "bands must be ordered from the highest lower bound to the lowest");
@@ -302,7 +303,7 @@ std::vector<std::size_t> HealthModel::resolve_columns(std::span<const Column> in
     const std::string name(inputs[c].name);
     const std::string path = join_path("inputs", name.empty() ? index_path("", c) : name);
     const auto k = factor_index(name);
-    if (!k) throw_invalid(path, "unknown factor \"" + name + "\" in model \"" + name_ + "\"");
+    if (!k) throw_invalid(path, "unknown factor " + detail::quoted(name) + " in model " + detail::quoted(name_));
     if (column_of[*k] != kAbsent) throw_invalid(path, "given twice");
     if (!sized) {
       n_accounts = inputs[c].values.size();
@@ -319,7 +320,7 @@ std::vector<std::size_t> HealthModel::resolve_columns(std::span<const Column> in
   for (std::size_t k = 0; k < factors_.size(); ++k)
     if (column_of[k] == kAbsent)
       throw_invalid(join_path("inputs", factors_[k].name),
-                    "missing input for factor \"" + factors_[k].name + "\"");
+                    "missing input for factor " + detail::quoted(factors_[k].name));
   if (!sized) n_accounts = 0;
   return column_of;
 }
@@ -378,7 +379,7 @@ Explanation HealthModel::explain(std::span<const NamedValue> inputs, double prev
     const std::string name(inputs[c].name);
     const auto k = factor_index(name);
     const std::string path = join_path("inputs", name.empty() ? index_path("", c) : name);
-    if (!k) throw_invalid(path, "unknown factor \"" + name + "\" in model \"" + name_ + "\"");
+    if (!k) throw_invalid(path, "unknown factor " + detail::quoted(name) + " in model " + detail::quoted(name_));
     if (given[*k]) throw_invalid(path, "given twice");
     given[*k] = true;
     row[*k] = inputs[c].value;
@@ -386,7 +387,7 @@ Explanation HealthModel::explain(std::span<const NamedValue> inputs, double prev
   for (std::size_t k = 0; k < factors_.size(); ++k)
     if (!given[k])
       throw_invalid(join_path("inputs", factors_[k].name),
-                    "missing input for factor \"" + factors_[k].name + "\"");
+                    "missing input for factor " + detail::quoted(factors_[k].name));
 
   const AccountResult r = score_one(row.data());
   Explanation e;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "firstvalue/calendar.hpp"
+#include "text.hpp"
 
 namespace firstvalue::json_detail {
 namespace {
@@ -135,12 +136,12 @@ double as_number(const json& value, const std::string& path) {
 }
 
 std::int32_t as_date(const json& value, const std::string& path) {
-  constexpr std::int64_t kLast = 47482;  // 2099-12-31
+  constexpr std::int64_t kLast = kLastHistoryDay;
   if (value.is_string()) {
     const auto text = value.get<std::string>();
     const auto day = parse_date(text);
-    if (!day) throw_invalid(path, "not a date \"" + text + "\" (expected YYYY-MM-DD)");
-    if (*day < 0 || *day > kLast) throw_invalid(path, "date " + text + " is outside 1970-2100");
+    if (!day) throw_invalid(path, "not a date " + detail::quoted(text) + " (expected YYYY-MM-DD)");
+    if (*day < kFirstHistoryDay || *day > kLast) throw_invalid(path, "date " + text + " is outside 1970-2100");
     return *day;
   }
   if (value.is_number_integer()) {

@@ -9,6 +9,7 @@
 #include "firstvalue/sample_portfolio.hpp"
 #include "json_reader.hpp"
 #include "plan_graph.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -55,7 +56,7 @@ E enum_value(const ObjectReader& r, std::string_view key, E fallback,
     if (text == name) return value;
     expected += (expected.empty() ? "" : ", ") + std::string(name);
   }
-  throw_invalid(r.field_path(key), "unknown value \"" + text + "\" (expected " + expected + ")");
+  throw_invalid(r.field_path(key), "unknown value " + detail::quoted(text) + " (expected " + expected + ")");
 }
 
 std::string required_id(const ObjectReader& r) {
@@ -220,7 +221,7 @@ Graph build_graph(const Template& t) {
     const auto [it, fresh] = ids.by_id.emplace(n.id, g.nodes.size());
     if (!fresh)
       throw_invalid(join_path(n.path, "id"),
-                    "duplicate id \"" + n.id + "\" (already used at " + g.nodes[it->second].path + ")");
+                    "duplicate id " + detail::quoted(n.id) + " (already used at " + g.nodes[it->second].path + ")");
     g.nodes.push_back(std::move(n));
     return g.nodes.size() - 1;
   };
@@ -228,7 +229,7 @@ Graph build_graph(const Template& t) {
     for (std::size_t q = 0; q < p; ++q)
       if (t.phases[q].id == t.phases[p].id)
         throw_invalid("phases[" + std::to_string(p) + "].id",
-                      "duplicate phase \"" + t.phases[p].id + "\" (already used at phases[" + std::to_string(q) + "])");
+                      "duplicate phase " + detail::quoted(t.phases[p].id) + " (already used at phases[" + std::to_string(q) + "])");
   // Nodes first, so dependencies may point forward in the document.
   for (std::size_t p = 0; p < t.phases.size(); ++p) {
     for (std::size_t m = 0; m < t.phases[p].milestones.size(); ++m) {
@@ -255,7 +256,7 @@ Graph build_graph(const Template& t) {
       if (it == ids.by_id.end() || (node.milestone && !g.nodes[it->second].milestone))
         throw_invalid(path, std::string(node.milestone ? "unknown milestone \"" : "unknown task or milestone \"") +
                                 deps[d] + "\"");
-      if (it->second == n) throw_invalid(path, "\"" + deps[d] + "\" cannot depend on itself");
+      if (it->second == n) throw_invalid(path, detail::quoted(deps[d]) + " cannot depend on itself");
       link(n, it->second, path);
     }
     if (node.milestone) {
@@ -339,9 +340,9 @@ TemplateSet::TemplateSet(std::vector<Template> templates, std::string fallback)
     (void)plan_detail::build_graph(templates_[i]);
     for (std::size_t j = 0; j < i; ++j)
       if (templates_[j].id == templates_[i].id)
-        throw_invalid(index_path("templates", i) + ".id", "duplicate template \"" + templates_[i].id + "\"");
+        throw_invalid(index_path("templates", i) + ".id", "duplicate template " + detail::quoted(templates_[i].id));
   }
-  if (!find(fallback_)) throw_invalid("fallback", "unknown template \"" + fallback_ + "\"");
+  if (!find(fallback_)) throw_invalid("fallback", "unknown template " + detail::quoted(fallback_));
 }
 
 const Template* TemplateSet::find(std::string_view id) const noexcept {

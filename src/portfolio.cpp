@@ -200,7 +200,7 @@ struct Portfolio::Impl {
         std::string known;
         for (const auto n : kMetricNames) known += (known.empty() ? "" : ", ") + std::string(n);
         throw_invalid(index_path("health_model.factors", k) + ".name",
-                      "no metric named \"" + factors[k].name + "\" (known: " + known + ")");
+                      "no metric named " + detail::quoted(factors[k].name) + " (known: " + known + ")");
       }
       factor_metric.push_back(*m);
     }
@@ -589,11 +589,12 @@ struct Portfolio::Impl {
       if (const std::string* text = std::get_if<std::string>(&value))
         check_text(*text, [&path, &name = name] { return join_path(path() + ".attributes", name); });
     }
-    if (a.signature < kFirstDay || a.signature > kLastDay) throw_invalid(path() + ".signature", "out of range");
+    auto in_history = [](Day d) { return d >= kFirstHistoryDay && d <= kLastHistoryDay; };
+    if (!in_history(a.signature)) throw_invalid(path() + ".signature", "day " + std::to_string(a.signature) + " is outside 1970-2100");
     if (!std::isfinite(a.arr) || a.arr < 0) throw_invalid(path() + ".arr", "must be a finite amount >= 0");
     if (a.planned_seats < 0) throw_invalid(path() + ".seats.planned", "must be >= 0");
     if (a.provisioned_seats < 0) throw_invalid(path() + ".seats.provisioned", "must be >= 0");
-    if (a.exit && (*a.exit < kFirstDay || *a.exit > kLastDay)) throw_invalid(path() + ".exit", "out of range");
+    if (a.exit && !in_history(*a.exit)) throw_invalid(path() + ".exit", "day " + std::to_string(*a.exit) + " is outside 1970-2100");
     if (a.exit && *a.exit < a.signature)
       throw_invalid(path() + ".exit", format_date(*a.exit) + " is before the signature " + format_date(a.signature));
     if (!a.exit && !a.exit_reason.empty()) throw_invalid(path() + ".exit_reason", "given without an exit day");
@@ -646,11 +647,11 @@ struct Portfolio::Impl {
       if (a.organization.empty()) a.organization = config.organization;
       if (a.organization != config.organization)
         throw Error(Errc::forbidden, path() + ".organization",
-                    "account \"" + a.key + "\" belongs to organization \"" + a.organization +
-                        "\"; this portfolio holds \"" + config.organization + "\"'s accounts");
-      if (index.count(a.key)) throw_invalid(path() + ".key", "account \"" + a.key + "\" is already in the portfolio");
+                    "account " + detail::quoted(a.key) + " belongs to organization " + detail::quoted(a.organization) +
+                        "; this portfolio holds \"" + config.organization + "\"'s accounts");
+      if (index.count(a.key)) throw_invalid(path() + ".key", "account " + detail::quoted(a.key) + " is already in the portfolio");
       if (const auto [it, added] = fresh.emplace(a.key, static_cast<std::uint32_t>(i)); !added)
-        throw_invalid(path() + ".key", "duplicate account \"" + a.key + "\" (also accounts[" + std::to_string(it->second) + "])");
+        throw_invalid(path() + ".key", "duplicate account " + detail::quoted(a.key) + " (also accounts[" + std::to_string(it->second) + "])");
     }
     // The rest of each account's checks read it alone: they run in parallel,
     // and the error of the lowest account is the one raised.
@@ -805,8 +806,8 @@ void check_batch_organization(const Dictionary& d, const std::string& organizati
   for (std::size_t r = 0; r < d.rows(); ++r)
     if (const std::int32_t c = d.code(r); c >= 0 && other[static_cast<std::size_t>(c)])
       throw Error(Errc::forbidden, index_path("events.organization", r),
-                  "a row of organization \"" + std::string(d.values[static_cast<std::size_t>(c)]) +
-                      "\" in a batch for \"" + organization + "\"; nothing was ingested");
+                  "a row of organization " + detail::quoted(d.values[static_cast<std::size_t>(c)]) +
+                      " in a batch for \"" + organization + "\"; nothing was ingested");
 }
 
 IngestReport Portfolio::ingest(const EventBatch& b, const IngestOptions& options) {
@@ -1260,7 +1261,8 @@ void Portfolio::check_evaluated_here(const AccountResult& r) const { check_seria
 // A whole result names its organization, which outlives the portfolio that
 // evaluated it; a single account's names only that portfolio.
 void Portfolio::check_evaluated_here(const ScanResult& r) const {
-  if (r.portfolio != impl_->serial && r.organization != impl_->config.organization) forbid_result(r.organization);
+  if (r.portfolio != impl_->serial && !r.organization.empty() && r.organization != impl_->config.organization)
+    forbid_result(r.organization);
   check_serial(r.portfolio);
 }
 void Portfolio::forbid_result(const std::string& owner) const {
@@ -1291,7 +1293,7 @@ const Account& Portfolio::account(std::size_t i) const {
   if (i >= impl_->accounts.size()) throw Error(Errc::not_found, "", "no account at index " + std::to_string(i));
   const Account& a = impl_->accounts[i];
   if (a.organization != impl_->config.organization)
-    throw Error(Errc::forbidden, "", "account \"" + a.key + "\" belongs to organization \"" + a.organization + "\"");
+    throw Error(Errc::forbidden, "", "account " + detail::quoted(a.key) + " belongs to organization " + detail::quoted(a.organization));
   return a;
 }
 const AccountActivity& Portfolio::activity(std::size_t i) const {
@@ -1309,8 +1311,8 @@ std::optional<std::size_t> Portfolio::find(std::string_view key) const noexcept 
 std::optional<std::size_t> Portfolio::find(std::string_view organization, std::string_view key) const {
   if (organization != impl_->config.organization)
     throw Error(Errc::forbidden, "organization",
-                "account \"" + std::string(key) + "\" of organization \"" + std::string(organization) +
-                    "\" is not this portfolio's (\"" + impl_->config.organization + "\")");
+                "account " + detail::quoted(key) + " of organization " + detail::quoted(organization) +
+                    " is not this portfolio's (\"" + impl_->config.organization + "\")");
   const auto i = find(key);
   if (i) account(*i);
   return i;
@@ -1465,7 +1467,7 @@ void scrub(Account& a) noexcept {
 
 ErasureReceipt Portfolio::erase_account(std::string_view organization, std::string_view key) {
   const auto found = find(organization, key);
-  if (!found) throw Error(Errc::not_found, "key", "no account with this key in organization \"" + std::string(organization) + "\"");
+  if (!found) throw Error(Errc::not_found, "key", "no account with this key in organization " + detail::quoted(organization));
   Impl& im = *impl_;
   const std::size_t i = *found;
   Account& a = im.accounts[i];

@@ -5,6 +5,7 @@
 #include "account_plan_json.hpp"
 #include "firstvalue/portfolio.hpp"
 #include "json_reader.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -55,7 +56,7 @@ Account account_from_json(const json& v, const std::string& path) {
       const std::string role = c.string("role");
       const auto parsed = parse_contact_role(role);
       if (!parsed)
-        throw_invalid(c.field_path("role"), "must be sponsor, champion, admin or user, not \"" + role + "\"");
+        throw_invalid(c.field_path("role"), "must be sponsor, champion, admin or user, not " + detail::quoted(role));
       x.role = *parsed;
       a.contacts.push_back(std::move(x));
     }

@@ -8,6 +8,7 @@
 #include "parallel.hpp"
 #include "plan_graph.hpp"
 #include "schedule_detail.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace schedule_detail {
@@ -418,7 +419,7 @@ std::size_t Scheduler::Impl::choose(const AccountPlan& a, std::string& reason) c
         reason = "explicit";
         return i;
       }
-    throw_invalid("template", "unknown template \"" + a.template_id + "\"");
+    throw_invalid("template", "unknown template " + detail::quoted(a.template_id));
   }
   const TemplateSet::Selection s = templates.select(a.attributes);
   reason = s.reason;
@@ -430,7 +431,7 @@ void Scheduler::Impl::check_progress(const AccountPlan& a, const CompiledTemplat
     const auto it = ct.by_id.find(id);
     if (it == ct.by_id.end())
       throw_invalid(join_path("progress", id),
-                    "unknown task or milestone \"" + id + "\" in template \"" + ct.source->id + "\"");
+                    "unknown task or milestone " + detail::quoted(id) + " in template " + detail::quoted(ct.source->id));
     w.progress[it->second] = &p;
     w.skipped[it->second] = p.skipped ? 1 : 0;
   }
@@ -937,7 +938,7 @@ const PlanPolicy& Scheduler::policy() const noexcept { return impl_->policy; }
 
 // Accounts' dates are 1970-2100 (see the JSON reader); so is the evaluation day.
 void check_as_of(Day as_of) {
-  if (as_of < 0 || as_of > 47482) throw_invalid("as_of", "day " + std::to_string(as_of) + " is outside 1970-2100");
+  if (as_of < kFirstHistoryDay || as_of > kLastHistoryDay) throw_invalid("as_of", "day " + std::to_string(as_of) + " is outside 1970-2100");
 }
 
 PlanReport Scheduler::evaluate(const AccountPlan& account, Day as_of) const {

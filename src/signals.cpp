@@ -10,6 +10,7 @@
 #include "enum_names.hpp"
 #include "json_reader.hpp"
 #include "signals_detail.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -136,7 +137,7 @@ SignalRule rule_from_json(const json& v, const std::string& path) {
   if (!detector) {
     std::string known;
     for (const auto n : kDetectorNames) known += (known.empty() ? "" : ", ") + std::string(n);
-    throw_invalid(r.field_path("detector"), "unknown detector \"" + detector_name + "\" (known: " + known + ")");
+    throw_invalid(r.field_path("detector"), "unknown detector " + detail::quoted(detector_name) + " (known: " + known + ")");
   }
   // A rule starts from the first default of its detector: its weight,
   // severity, action and parameter defaults.
@@ -153,7 +154,7 @@ SignalRule rule_from_json(const json& v, const std::string& path) {
   if (r.has("severity")) {
     const std::string s = r.string("severity");
     const auto sev = parse_severity(s);
-    if (!sev) throw_invalid(r.field_path("severity"), "must be \"low\", \"medium\" or \"high\", not \"" + s + "\"");
+    if (!sev) throw_invalid(r.field_path("severity"), "must be \"low\", \"medium\" or \"high\", not " + detail::quoted(s));
     rule.severity = *sev;
   }
   rule.action = r.string_or("action", rule.action);
@@ -169,7 +170,7 @@ SignalRule rule_from_json(const json& v, const std::string& path) {
       if (spec == specs.end()) {
         std::string known;
         for (const ParamSpec& p : specs) known += (known.empty() ? "" : ", ") + std::string(p.key);
-        throw_invalid(kpath, "unknown parameter for detector \"" + detector_name + "\" (known: " +
+        throw_invalid(kpath, "unknown parameter for detector " + detail::quoted(detector_name) + " (known: " +
                                  (known.empty() ? "none" : known) + ")");
       }
       const double x = json_detail::as_number(value, kpath);
@@ -486,7 +487,7 @@ SignalConfig SignalConfig::from_json(std::string_view text) {
     const std::string s = r.string("combine");
     if (s == "noisy_or") c.combine = Combine::noisy_or;
     else if (s == "weighted_sum") c.combine = Combine::weighted_sum;
-    else throw_invalid("combine", "must be \"noisy_or\" or \"weighted_sum\", not \"" + s + "\"");
+    else throw_invalid("combine", "must be \"noisy_or\" or \"weighted_sum\", not " + detail::quoted(s));
   }
   c.stall_threshold = r.number_or("stall_threshold", c.stall_threshold);
   if (!(c.stall_threshold > 0 && c.stall_threshold <= 1)) throw_invalid("stall_threshold", "must be in (0, 1]");
@@ -505,7 +506,7 @@ SignalConfig SignalConfig::from_json(std::string_view text) {
       c.rules.push_back(rule_from_json(rules[i], path));
       for (std::size_t j = 0; j < i; ++j)
         if (c.rules[j].name == c.rules[i].name)
-          throw_invalid(join_path(path, "name"), "duplicate rule name \"" + c.rules[i].name + "\" (also rules[" +
+          throw_invalid(join_path(path, "name"), "duplicate rule name " + detail::quoted(c.rules[i].name) + " (also rules[" +
                                                      std::to_string(j) + "])");
     }
   }

@@ -22,6 +22,7 @@
 #include "firstvalue/version.hpp"
 #include "json_reader.hpp"
 #include "snapshot_format.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 
@@ -447,7 +448,7 @@ Portfolio Portfolio::load_from(const std::function<std::size_t(std::span<std::by
     corrupt("config", e.what());
   }
   if (config.organization != meta.organization)
-    corrupt("config.organization", "\"" + config.organization + "\" is not the meta record's \"" + meta.organization + "\"");
+    corrupt("config.organization", detail::quoted(config.organization) + " is not the meta record's " + detail::quoted(meta.organization));
   Portfolio p(std::move(config));
   std::vector<Account> batch;
   std::vector<std::string> states;

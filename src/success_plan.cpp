@@ -14,6 +14,7 @@
 #include "firstvalue/error.hpp"
 #include "json_reader.hpp"
 #include "success_plan_json.hpp"
+#include "text.hpp"
 
 namespace firstvalue {
 namespace {
@@ -78,7 +79,7 @@ void validate_plan(const std::vector<Goal>& goals) {
     validate_goal(goals[k], path);
     const auto [it, inserted] = seen.emplace(goals[k].id, k);
     if (!inserted)
-      throw_invalid(join_path(path, "id"), "duplicate id \"" + goals[k].id + "\" (also " +
+      throw_invalid(join_path(path, "id"), "duplicate id " + detail::quoted(goals[k].id) + " (also " +
                                                index_path("goals", it->second) + ")");
     if (goals[k].first_value) {
       if (first_value)
@@ -191,7 +192,7 @@ GoalDirection parse_direction(const ObjectReader& r) {
   const auto d = parse_goal_direction(text);
   if (!d)
     throw_invalid(r.field_path("direction"),
-                  "unknown direction \"" + text + "\" (expected \"up\" or \"down\")");
+                  "unknown direction " + detail::quoted(text) + " (expected \"up\" or \"down\")");
   return *d;
 }
 

@@ -53,8 +53,12 @@ std::string printable(std::string_view s) {
 
 std::string quoted(std::string_view s, std::size_t max) {
   if (s.size() <= max + max / 4) return "\"" + printable(s) + "\"";
+  // Not inside a character, whose start is at most 3 bytes back; where none
+  // starts there, the bytes are no character (spelled \xNN) and cut anywhere.
+  auto continues = [&](std::size_t i) { return (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
   std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  while (cut > 0 && cut + 3 > max && continues(cut)) --cut;
+  if (continues(cut)) cut = max;
   return "\"" + printable(s.substr(0, cut)) + "...\" (" + std::to_string(s.size()) + " bytes)";
 }
 

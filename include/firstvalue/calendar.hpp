@@ -19,6 +19,11 @@ using Day = std::int32_t;
 inline constexpr Day kFirstDay = -719162;
 inline constexpr Day kLastDay = 2932896;
 
+// The dates of onboarding history: 1970-01-01 to 2099-12-31. A date outside
+// is a unit mistake (seconds, milliseconds) or a corrupt row.
+inline constexpr Day kFirstHistoryDay = 0;
+inline constexpr Day kLastHistoryDay = 47482;
+
 // 1970-01-01 was a Thursday. 0 = Monday … 6 = Sunday.
 inline int weekday(Day d) noexcept { return static_cast<int>(((static_cast<std::int64_t>(d) % 7) + 7 + 3) % 7); }
 

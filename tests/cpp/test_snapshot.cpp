@@ -490,6 +490,10 @@ TEST(BadInput, EachIsRefusedWithItsPathAndChangesNothing) {
        fv::Errc::invalid, "accounts[0].seats.provisioned"},
       {"signature before 1970", add(account(R"({"signature": "1969-12-31"})")), fv::Errc::invalid, "accounts[0].signature"},
       {"signature after 2100", add(account(R"({"signature": "2101-01-01"})")), fv::Errc::invalid, "accounts[0].signature"},
+      {"signature in 1960 from C++", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.signature = -3653; f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].signature"},
+      {"exit in 2500 from C++", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.exit = 193000; f.p.add_accounts({a}); },
+       fv::Errc::invalid, "accounts[0].exit"},
       {"10 MB key", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.key = big; f.p.add_accounts({a}); },
        fv::Errc::invalid, "accounts[0].key"},
       {"10 MB name", [&] { fv::Account a = fv::Account::from_json(account("{}").dump()); a.name = big; f.p.add_accounts({a}); },
@@ -563,12 +567,18 @@ TEST(BadInput, EventTextThatIsNotUtf8IsQuotedAsEscapes) {
   t.add(1788948000, "acct-\xff\xfe", "login", "u");
   t.add(1788948000, "acct-gdpr-7f3a", "log\xc3\x28in", "u");
   t.add(1788948000, "acct-gdpr-7f3a", "milestone_completed", "", "kick\xed\xa0\x80off");
+  t.add(1788948000, std::string(100, '\x80'), "login", "u");                     // no character at all
+  t.add(1788948000, std::string(63, 'a') + "\xc3\xa9" + std::string(30, 'b'), "login", "u");  // é across byte 64
   const fv::IngestReport r = f.p.ingest(t.batch());
-  ASSERT_EQ(r.rejected.size(), 3u);
-  ASSERT_EQ(r.messages.size(), 3u);
+  ASSERT_EQ(r.rejected.size(), 5u);
+  ASSERT_EQ(r.messages.size(), 5u);
   EXPECT_EQ(r.messages[0], "row 0: unknown account \"acct-\\xFF\\xFE\"");
   EXPECT_EQ(r.messages[1], "row 1: unknown event type \"log\\xC3(in\"");
   EXPECT_EQ(r.messages[2].substr(0, 33), "row 2: item \"kick\\xED\\xA0\\x80off\"");
+  std::string escapes;
+  for (int k = 0; k < 64; ++k) escapes += "\\x80";
+  EXPECT_EQ(r.messages[3], "row 3: unknown account \"" + escapes + "...\" (100 bytes)");
+  EXPECT_EQ(r.messages[4], "row 4: unknown account \"" + std::string(63, 'a') + "...\" (95 bytes)");
   const auto report = nlohmann::json::parse(r.to_json());  // threw type_error 316 before
   EXPECT_EQ(report["messages"][0], r.messages[0]);
   EXPECT_EQ(f.p.save_bytes(), before);

@@ -237,6 +237,11 @@ def test_event_text_that_has_no_utf8_is_refused_or_quoted_as_escapes(sample):
         p.ingest(rows)
     assert e.value.path == "events.account"
     assert "surrogate" in str(e.value) and "\\udcff" in str(e.value)
+    # A long one is quoted by its start only.
+    rows["account"] = ["\udcff" + "x" * (10 << 20)]
+    with pytest.raises(fv.InvalidError) as e:
+        p.ingest(rows)
+    assert str(e.value).endswith("(the first 64 of 10485761 characters)") and len(str(e.value)) < 400
     assert p.to_bytes() == before
     # Text that is UTF-8 is quoted as it is.
     report = p.ingest(pd.DataFrame({"ts": [1788948000], "account": ["café-9"], "type": ["login"], "actor": ["u"]}))
